@@ -1,0 +1,56 @@
+"""quart_app: an async issue tracker for small teams. ``create_app`` is the only way in."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from quart import Quart
+from quart_schema import Info, QuartSchema
+
+from quart_app import db, errors, health
+from quart_app.config import load_config
+from quart_app.migrate import ensure_schema_current
+
+__all__ = ["create_app"]
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
+    """Build an app: defaults, then the environment, then ``overrides`` (tests pass these)."""
+    app = Quart(__name__, instance_path=os.environ.get("INSTANCE_PATH") or None)
+    app.config.update(load_config(overrides=overrides, instance_path=Path(app.instance_path)))
+    _configure_logging(app.config["LOG_LEVEL"])
+    _init_openapi(app)
+    db.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.blueprint)
+
+    @app.before_serving
+    async def refuse_outdated_schema() -> None:
+        await ensure_schema_current(db.get_database().engine)
+
+    return app
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
+    )
+    # hypercorn writes its error and access logs through its own handlers; don't print them twice.
+    for name in ("hypercorn.error", "hypercorn.access"):
+        logging.getLogger(name).propagate = False
+
+
+def _init_openapi(app: Quart) -> None:
+    docs = app.config["DOCS_ENABLED"]
+    QuartSchema(
+        app,
+        info=Info(title="quart_app", version="1", description="An issue tracker for small teams."),
+        openapi_path="/openapi.json",
+        swagger_ui_path="/docs" if docs else None,
+        redoc_ui_path=None,
+        scalar_ui_path=None,
+    )

@@ -1,0 +1,173 @@
+"""Configuration: development defaults, then the environment, then overrides; validated once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from quart_app.db import DatabaseURLError, normalise_database_url
+
+ENVIRONMENT_VARIABLE = "APP_ENV"
+ENVIRONMENTS = ("development", "testing", "production")
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+MINIMUM_SECRET_KEY_LENGTH = 32
+MINIMUM_SECRET_KEY_DISTINCT_CHARACTERS = 10
+SECRET_KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
+
+# Settings shared by every environment; each environment then overrides a few.
+BASE_DEFAULTS: dict[str, Any] = {
+    "DEBUG": False,
+    "TESTING": False,
+    "SECRET_KEY": DEVELOPMENT_SECRET_KEY,
+    "DATABASE_URL": None,  # None means the embedded SQLite file under the instance folder
+    "DATABASE_POOL_SIZE": 5,
+    "DATABASE_MAX_OVERFLOW": 5,
+    "DATABASE_ECHO": False,
+    "SQLITE_BUSY_TIMEOUT_MS": 5000,
+    "BASE_URL": "http://127.0.0.1:8000",
+    "LOG_LEVEL": "INFO",
+    "DOCS_ENABLED": True,
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PROPAGATE_EXCEPTIONS": None,
+}
+
+ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "development": {"DEBUG": True},
+    "testing": {"TESTING": True, "LOG_LEVEL": "WARNING"},
+    "production": {
+        "SECRET_KEY": None,
+        "BASE_URL": None,
+        "DOCS_ENABLED": False,
+        "SESSION_COOKIE_SECURE": True,
+    },
+}
+
+
+def _parse_bool(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError("expected one of true/false, yes/no, on/off, 1/0")
+
+
+def _parse_optional_str(value: str) -> str | None:
+    return value or None
+
+
+# The settings an operator may set through the environment, with how each is parsed.
+ENVIRONMENT_SETTINGS: dict[str, Callable[[str], Any]] = {
+    "SECRET_KEY": _parse_optional_str,
+    "DATABASE_URL": _parse_optional_str,
+    "DATABASE_POOL_SIZE": int,
+    "DATABASE_MAX_OVERFLOW": int,
+    "DATABASE_ECHO": _parse_bool,
+    "SQLITE_BUSY_TIMEOUT_MS": int,
+    "BASE_URL": _parse_optional_str,
+    "LOG_LEVEL": str.upper,
+    "DOCS_ENABLED": _parse_bool,
+    "DEBUG": _parse_bool,
+    "MAX_CONTENT_LENGTH": int,
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message lists every problem found."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("refusing to start:\n  - " + "\n  - ".join(problems))
+
+
+def load_config(
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    instance_path: Path,
+) -> dict[str, Any]:
+    """Build the validated configuration for one app."""
+    environ = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    environment = overrides.pop(ENVIRONMENT_VARIABLE, None) or environ.get(
+        ENVIRONMENT_VARIABLE, "development"
+    )
+    if environment not in ENVIRONMENTS:
+        raise ConfigError(
+            [f"{ENVIRONMENT_VARIABLE}={environment!r} is not one of {', '.join(ENVIRONMENTS)}"]
+        )
+    config = {**BASE_DEFAULTS, **ENVIRONMENT_DEFAULTS[environment]}
+    problems: list[str] = []
+    config.update(_read_environment(environ, problems))
+    config.update(overrides)
+    config[ENVIRONMENT_VARIABLE] = environment
+    _resolve_database(config, instance_path, problems)
+    if environment == "production":
+        problems.extend(production_problems(config))
+    if problems:
+        raise ConfigError(problems)
+    return config
+
+
+def _read_environment(environ: Mapping[str, str], problems: list[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, parse in ENVIRONMENT_SETTINGS.items():
+        if name not in environ:
+            continue
+        try:
+            values[name] = parse(environ[name])
+        except ValueError as error:
+            problems.append(f"{name}={environ[name]!r} is not valid: {error}")
+    return values
+
+
+def _resolve_database(config: dict[str, Any], instance_path: Path, problems: list[str]) -> None:
+    """Fill DATABASE_URL (default: SQLite under the instance folder) and its connect arguments."""
+    raw_url = config["DATABASE_URL"] or f"sqlite:///{instance_path / 'quart_app.sqlite3'}"
+    try:
+        database = normalise_database_url(raw_url)
+    except DatabaseURLError as error:
+        problems.append(f"DATABASE_URL is not usable: {error}")
+        return
+    config["DATABASE_URL"] = database.url
+    config["DATABASE_CONNECT_ARGS"] = database.connect_args
+
+
+def production_problems(config: Mapping[str, Any]) -> list[str]:
+    """Every reason this configuration is unsafe to serve the public with."""
+    problems = _secret_key_problems(config.get("SECRET_KEY"))
+    if config.get("DEBUG"):
+        problems.append("DEBUG is on: set DEBUG=false (debug pages leak code and data)")
+    if config.get("TESTING"):
+        problems.append("TESTING is on: production must not run with the testing configuration")
+    if config.get("PROPAGATE_EXCEPTIONS"):
+        problems.append("PROPAGATE_EXCEPTIONS is on: errors would reach clients as tracebacks")
+    if not config.get("SESSION_COOKIE_SECURE"):
+        problems.append("SESSION_COOKIE_SECURE is off: cookies would travel over plain HTTP")
+    base_url = config.get("BASE_URL")
+    if base_url and not str(base_url).startswith("https://"):
+        problems.append(f"BASE_URL={base_url!r} must start with https:// in production")
+    if ":memory:" in str(config.get("DATABASE_URL", "")):
+        problems.append("DATABASE_URL points at an in-memory SQLite database: data would be lost")
+    return problems
+
+
+def _secret_key_problems(secret_key: object) -> list[str]:
+    if not secret_key:
+        return [f"SECRET_KEY is not set: {SECRET_KEY_HINT}"]
+    key = str(secret_key)
+    if key == DEVELOPMENT_SECRET_KEY:
+        return [f"SECRET_KEY is the public development key: {SECRET_KEY_HINT}"]
+    if len(key) < MINIMUM_SECRET_KEY_LENGTH:
+        return [
+            f"SECRET_KEY is {len(key)} characters; at least {MINIMUM_SECRET_KEY_LENGTH} are "
+            f"needed: {SECRET_KEY_HINT}"
+        ]
+    if len(set(key)) < MINIMUM_SECRET_KEY_DISTINCT_CHARACTERS:
+        return [f"SECRET_KEY is too repetitive to be random: {SECRET_KEY_HINT}"]
+    return []

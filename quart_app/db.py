@@ -1,0 +1,243 @@
+"""The database: URL normalisation, the engine, its sessions, every SQLite/PostgreSQL difference.
+
+Nothing outside this module branches on the dialect. The engine is made at start-up (one per worker
+process) and kept on ``app.extensions["db"]``; each request gets one session, opened on first use.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from quart import Quart, current_app, g, request
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+WRITE_INTENT = "quart_app_write"  # execution option: this transaction will write
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2"}
+SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
+# libpq's sslmode values; asyncpg takes the same words through its ``ssl`` argument.
+SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+
+
+class DatabaseURLError(ValueError):
+    """DATABASE_URL cannot be turned into an async SQLAlchemy URL."""
+
+
+@dataclass(frozen=True)
+class DatabaseURL:
+    """A URL for the async drivers plus the driver arguments that cannot live in it."""
+
+    url: str
+    connect_args: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+
+def normalise_database_url(raw_url: str) -> DatabaseURL:
+    """Accept platform-style URLs (``postgres://``, ``?sslmode=``, ``sqlite:///``) as given."""
+    try:
+        url = make_url(raw_url.strip())
+    except ArgumentError as error:
+        raise DatabaseURLError(f"{raw_url!r} is not a database URL") from error
+    if url.drivername in SQLITE_SCHEMES:
+        return DatabaseURL(url.set(drivername="sqlite+aiosqlite").render_as_string(False))
+    if url.drivername in POSTGRES_SCHEMES:
+        return _normalise_postgres_url(url)
+    raise DatabaseURLError(
+        f"scheme {url.drivername!r} is not supported: use sqlite:/// or postgresql://"
+    )
+
+
+def _normalise_postgres_url(url: URL) -> DatabaseURL:
+    """asyncpg rejects libpq-only query parameters, so move them into connect arguments."""
+    query = dict(url.query)
+    connect_args: dict[str, Any] = {}
+    sslmode = query.pop("sslmode", None)
+    if sslmode is not None:
+        if sslmode not in SSL_MODES:
+            raise DatabaseURLError(f"sslmode={sslmode!r} is not one of {sorted(SSL_MODES)}")
+        connect_args["ssl"] = sslmode
+    options = query.pop("options", None)
+    if options is not None:
+        connect_args["server_settings"] = _parse_libpq_options(str(options))
+    url = url.set(drivername="postgresql+asyncpg", query=query)
+    return DatabaseURL(url.render_as_string(False), connect_args)
+
+
+def _parse_libpq_options(options: str) -> dict[str, str]:
+    """Turn libpq ``options=-c search_path=x -c statement_timeout=5s`` into asyncpg settings."""
+    settings: dict[str, str] = {}
+    words = iter(shlex.split(options))
+    for word in words:
+        assignment = next(words, "") if word == "-c" else word.removeprefix("-c")
+        name, equals, value = assignment.partition("=")
+        if not equals or not name:
+            raise DatabaseURLError(f"options={options!r}: expected '-c name=value' pairs")
+        settings[name] = value
+    return settings
+
+
+def create_engine(
+    database: DatabaseURL,
+    *,
+    pool_size: int = 5,
+    max_overflow: int = 5,
+    sqlite_busy_timeout_ms: int = 5000,
+    echo: bool = False,
+    for_migrations: bool = False,
+) -> AsyncEngine:
+    """Make the engine for one process, configured for several worker processes."""
+    if database.is_sqlite:
+        return _create_sqlite_engine(
+            database,
+            busy_timeout_ms=sqlite_busy_timeout_ms,
+            echo=echo,
+            foreign_keys=not for_migrations,
+        )
+    pool_args: dict[str, Any] = (
+        {"poolclass": NullPool}
+        if for_migrations
+        else {"pool_size": pool_size, "max_overflow": max_overflow, "pool_recycle": 1800}
+    )
+    return create_async_engine(
+        database.url,
+        connect_args=database.connect_args,
+        pool_pre_ping=True,
+        echo=echo,
+        **pool_args,
+    )
+
+
+def _create_sqlite_engine(
+    database: DatabaseURL, *, busy_timeout_ms: int, echo: bool, foreign_keys: bool
+) -> AsyncEngine:
+    _create_parent_folder(database.url)
+    engine = create_async_engine(database.url, connect_args=database.connect_args, echo=echo)
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not the driver, emit BEGIN: the driver's implicit deferred BEGIN is
+        # what makes a read-then-write transaction fail with "database is locked".
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        # Migrations rebuild tables (batch mode); enforcing foreign keys then would cascade deletes.
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def begin_transaction(connection: Any) -> None:
+        # A writer takes the write lock up front, so it waits (busy_timeout) instead of failing;
+        # readers keep a deferred BEGIN and never block anyone under WAL.
+        writes = connection.get_execution_options().get(WRITE_INTENT, True)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    return engine
+
+
+def _create_parent_folder(url: str) -> None:
+    path = make_url(url).database
+    if path and path != ":memory:" and not path.startswith("file:"):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+@dataclass
+class Database:
+    """One process's engine and the sessionmakers for reading and writing requests."""
+
+    engine: AsyncEngine
+    write_sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], *, for_migrations: bool = False) -> Database:
+        engine = create_engine(
+            DatabaseURL(config["DATABASE_URL"], config.get("DATABASE_CONNECT_ARGS", {})),
+            pool_size=config["DATABASE_POOL_SIZE"],
+            max_overflow=config["DATABASE_MAX_OVERFLOW"],
+            sqlite_busy_timeout_ms=config["SQLITE_BUSY_TIMEOUT_MS"],
+            echo=config["DATABASE_ECHO"],
+            for_migrations=for_migrations,
+        )
+        return cls.for_engine(engine)
+
+    @classmethod
+    def for_engine(cls, engine: AsyncEngine) -> Database:
+        read_engine = engine.execution_options(**{WRITE_INTENT: False})
+        return cls(
+            engine=engine,
+            write_sessions=async_sessionmaker(engine, expire_on_commit=False),
+            read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
+        )
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def init_app(app: Quart) -> None:
+    """Open the engine when a worker starts serving, close it when it stops."""
+
+    @app.before_serving
+    async def open_database() -> None:
+        app.extensions["db"] = Database.from_config(app.config)
+
+    @app.after_serving
+    async def close_database() -> None:
+        # aiosqlite's worker threads are not daemons: an undisposed engine hangs process exit.
+        database: Database | None = app.extensions.pop("db", None)
+        if database is not None:
+            await database.dispose()
+
+    app.teardown_appcontext(close_request_session)
+
+
+def get_database() -> Database:
+    database: Database = current_app.extensions["db"]
+    return database
+
+
+def get_session() -> AsyncSession:
+    """The current request's session, opened on first use.
+
+    Requests with a safe method read in a deferred transaction; the others open a write transaction
+    (on SQLite: BEGIN IMMEDIATE). A GET that must write uses ``write_session()`` instead.
+    """
+    session: AsyncSession | None = g.get("db_session")
+    if session is None:
+        database = get_database()
+        writes = request.method not in SAFE_METHODS
+        session = (database.write_sessions if writes else database.read_sessions)()
+        g.db_session = session
+    return session
+
+
+@asynccontextmanager
+async def write_session() -> AsyncIterator[AsyncSession]:
+    """A separate write transaction, committed when the block ends without an error."""
+    async with get_database().write_sessions() as session, session.begin():
+        yield session
+
+
+async def close_request_session(_error: BaseException | None) -> None:
+    session: AsyncSession | None = g.pop("db_session", None)
+    if session is not None:
+        await session.close()  # rolls back whatever the edge did not commit

@@ -1,0 +1,98 @@
+"""One error type, and handlers giving every error one shape: JSON for the API, a page for people.
+
+JSON errors look like ``{"error": {"code": "NOT_FOUND", "message": "...", "details": [...]}}``;
+``details`` lists the fields that were wrong, as ``{"field": "title", "message": "..."}``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from quart import Quart, Response, jsonify, render_template, request
+from quart_schema import RequestSchemaValidationError
+from werkzeug.exceptions import HTTPException
+
+logger = logging.getLogger(__name__)
+
+VALIDATION_ERROR = "VALIDATION_ERROR"
+INTERNAL_ERROR = "INTERNAL_ERROR"
+JSON_PATH_PREFIXES = ("/api/", "/openapi", "/healthz", "/readyz")
+
+
+@dataclass
+class APIError(Exception):
+    """Raise from an edge to answer with ``status`` and a machine-readable UPPER_SNAKE ``code``."""
+
+    status: int
+    code: str
+    message: str
+    details: list[dict[str, Any]] = field(default_factory=list)
+
+
+def error_body(
+    code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "details": details or []}}
+
+
+def wants_json() -> bool:
+    if request.path.startswith(JSON_PATH_PREFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+async def error_response(
+    status: int, code: str, message: str, details: list[dict[str, Any]] | None = None
+) -> Response:
+    if wants_json():
+        response = jsonify(error_body(code, message, details))
+    else:
+        html = await render_template("error.html", status=status, message=message)
+        response = Response(html, content_type="text/html; charset=utf-8")
+    response.status_code = status
+    return response
+
+
+def _code_for(exception: HTTPException) -> str:
+    return (exception.name or "error").upper().replace(" ", "_").replace("'", "")
+
+
+def validation_details(error: RequestSchemaValidationError) -> list[dict[str, Any]]:
+    """Turn a pydantic error list into ``[{"field": "title", "message": "..."}]``."""
+    validation_error: Any = error.validation_error
+    if not hasattr(validation_error, "errors"):
+        return [{"field": None, "message": str(validation_error)}]
+    return [
+        {"field": ".".join(str(part) for part in item["loc"]) or None, "message": item["msg"]}
+        for item in validation_error.errors(include_url=False)
+    ]
+
+
+def init_app(app: Quart) -> None:
+    @app.errorhandler(APIError)
+    async def handle_api_error(error: APIError) -> Response:
+        return await error_response(error.status, error.code, error.message, error.details)
+
+    @app.errorhandler(RequestSchemaValidationError)
+    async def handle_validation_error(error: RequestSchemaValidationError) -> Response:
+        details = validation_details(error)
+        return await error_response(422, VALIDATION_ERROR, "The request is not valid.", details)
+
+    @app.errorhandler(HTTPException)
+    async def handle_http_exception(error: HTTPException) -> Response:
+        if error.code is not None and error.code >= 500:
+            return await handle_internal_error(error)
+        message = error.description or error.name
+        response = await error_response(error.code or 400, _code_for(error), message)
+        if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
+            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(500)
+    async def handle_internal_error(error: Exception) -> Response:
+        # The traceback goes to the log, never to the client.
+        logger.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+        return await error_response(500, INTERNAL_ERROR, "Something went wrong on our side.")

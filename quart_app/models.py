@@ -1,0 +1,258 @@
+"""The tables: users, projects and memberships, issues with their labels, assignees and timeline."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so migrations can refer to them on SQLite (batch mode) and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite would hand back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass an aware UTC datetime")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+def _enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    # Stored as the lowercase value in a VARCHAR with a CHECK constraint: portable and readable.
+    return Enum(
+        enum_class,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON(),
+    }
+
+
+class TimestampMixin:
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Role(enum.StrEnum):
+    OWNER = "owner"
+    MAINTAINER = "maintainer"
+    REPORTER = "reporter"
+
+
+class Visibility(enum.StrEnum):
+    PRIVATE = "private"
+    PUBLIC = "public"
+
+
+class IssueState(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class CloseReason(enum.StrEnum):
+    COMPLETED = "completed"
+    NOT_PLANNED = "not_planned"
+    DUPLICATE = "duplicate"
+
+
+class User(TimestampMixin, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(40), unique=True)  # stored lowercase
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lowercase
+    password_hash: Mapped[str] = mapped_column(String(255))
+    email_verified_at: Mapped[datetime | None]
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    disabled_at: Mapped[datetime | None]
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
+
+
+class Project(TimestampMixin, Base):
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(10), unique=True)  # "WEB" in WEB-42
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    visibility: Mapped[Visibility] = mapped_column(
+        _enum_column(Visibility, "visibility"), default=Visibility.PRIVATE
+    )
+    # The last issue number handed out; incremented in the creating transaction, so no gaps.
+    last_issue_number: Mapped[int] = mapped_column(default=0)
+
+    memberships: Mapped[list[Membership]] = relationship(back_populates="project", lazy="raise")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("project_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(_enum_column(Role, "role"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="memberships", lazy="raise")
+    user: Mapped[User] = relationship(back_populates="memberships", lazy="raise")
+
+
+class Milestone(TimestampMixin, Base):
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("project_id", "title"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    closed_at: Mapped[datetime | None]
+
+
+class Label(Base):
+    __tablename__ = "labels"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(50))  # "priority/high" is exclusive in "priority"
+    color: Mapped[str] = mapped_column(String(7), default="#6b7280")
+    description: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class IssueLabel(Base):
+    __tablename__ = "issue_labels"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    label_id: Mapped[int] = mapped_column(
+        ForeignKey("labels.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class IssueAssignee(Base):
+    __tablename__ = "issue_assignees"
+
+    issue_id: Mapped[int] = mapped_column(
+        ForeignKey("issues.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Issue(TimestampMixin, Base):
+    __tablename__ = "issues"
+    __table_args__ = (
+        UniqueConstraint("project_id", "number"),
+        Index("ix_issues_project_state_created", "project_id", "state", "created_at"),
+        Index("ix_issues_project_state_updated", "project_id", "state", "updated_at"),
+        Index("ix_issues_project_state_comments", "project_id", "state", "comment_count"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[IssueState] = mapped_column(
+        _enum_column(IssueState, "issue_state"), default=IssueState.OPEN
+    )
+    close_reason: Mapped[CloseReason | None] = mapped_column(
+        _enum_column(CloseReason, "close_reason")
+    )
+    # Authors may delete their accounts; their issues stay, shown as a ghost.
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestones.id", ondelete="SET NULL"), index=True
+    )
+    comment_count: Mapped[int] = mapped_column(default=0)  # kept in step, for sorting
+    version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag; bumped on every change
+    closed_at: Mapped[datetime | None]
+
+
+class Comment(TimestampMixin, Base):
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_issue_created", "issue_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class IssueEvent(Base):
+    """One change to an issue: the issue timeline and the project activity feed read this table."""
+
+    __tablename__ = "issue_events"
+    __table_args__ = (
+        Index("ix_issue_events_issue_id_id", "issue_id", "id"),
+        Index("ix_issue_events_project_created", "project_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    issue_id: Mapped[int] = mapped_column(ForeignKey("issues.id", ondelete="CASCADE"))
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))  # opened, closed, labeled, commented, ...
+    # {"before": ..., "after": ...} and whatever else the kind needs (label name, comment id).
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

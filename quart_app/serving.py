@@ -1,0 +1,62 @@
+"""Production serving: check the config and schema once, then run hypercorn's workers.
+
+Procfile and Dockerfile both start ``quart_app serve``: $PORT and $WEB_CONCURRENCY are read in one
+place, and a bad config fails once, with one clear message, instead of once per worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from hypercorn.config import Config
+from hypercorn.run import run
+
+from quart_app import create_app
+from quart_app.db import Database
+from quart_app.migrate import ensure_schema_current
+
+HYPERCORN_CONFIG_PATH = Path(__file__).with_name("hypercorn.toml")
+DEFAULT_PORT = 8000
+DEFAULT_WORKERS = 2
+
+
+class ServeSettingsError(ValueError):
+    """PORT or WEB_CONCURRENCY is not a usable number."""
+
+
+def hypercorn_config(environ: Mapping[str, str], *, host: str = "0.0.0.0") -> Config:  # noqa: S104
+    """The packaged hypercorn.toml, bound to $PORT with $WEB_CONCURRENCY workers."""
+    port = _positive_int(environ, "PORT", DEFAULT_PORT)
+    workers = _positive_int(environ, "WEB_CONCURRENCY", DEFAULT_WORKERS)
+    config = Config.from_toml(HYPERCORN_CONFIG_PATH)
+    config.bind = [f"{host}:{port}"]
+    config.workers = workers
+    return config
+
+
+def _positive_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ServeSettingsError(f"{name}={raw!r} must be a positive whole number")
+    return int(raw)
+
+
+async def check_schema_is_current(config: Mapping[str, object]) -> None:
+    database = Database.from_config(dict(config))
+    try:
+        await ensure_schema_current(database.engine)
+    finally:
+        await database.dispose()
+
+
+def serve(host: str = "0.0.0.0") -> int:  # noqa: S104
+    """Start hypercorn; raises ConfigError, SchemaOutOfDateError or ServeSettingsError first."""
+    hypercorn = hypercorn_config(os.environ, host=host)
+    app = create_app()  # validates the configuration before any worker starts
+    asyncio.run(check_schema_is_current(app.config))
+    return run(hypercorn)
