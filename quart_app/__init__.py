@@ -13,7 +13,7 @@ from quart_schema import Info, QuartSchema
 
 from quart_app import db, errors, health
 from quart_app.config import load_config
-from quart_app.migrate import ensure_schema_current
+from quart_app.migrate import SchemaOutOfDateError, ensure_schema_current
 
 __all__ = ["create_app"]
 
@@ -30,7 +30,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
 
     @app.before_serving
     async def refuse_outdated_schema() -> None:
-        await ensure_schema_current(db.get_database().engine)
+        database = db.get_database()
+        try:
+            await ensure_schema_current(database.engine)
+        except SchemaOutOfDateError:
+            # after_serving will not run when start-up fails; an open aiosqlite engine hangs exit.
+            del app.extensions["db"]
+            await database.dispose()
+            raise
 
     return app
 

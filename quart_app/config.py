@@ -136,6 +136,7 @@ def _resolve_database(config: dict[str, Any], instance_path: Path, problems: lis
         return
     config["DATABASE_URL"] = database.url
     config["DATABASE_CONNECT_ARGS"] = database.connect_args
+    config["DATABASE_IN_MEMORY"] = database.is_in_memory
 
 
 def production_problems(config: Mapping[str, Any]) -> list[str]:
@@ -152,7 +153,7 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
     base_url = config.get("BASE_URL")
     if base_url and not str(base_url).startswith("https://"):
         problems.append(f"BASE_URL={base_url!r} must start with https:// in production")
-    if ":memory:" in str(config.get("DATABASE_URL", "")):
+    if config.get("DATABASE_IN_MEMORY"):
         problems.append("DATABASE_URL points at an in-memory SQLite database: data would be lost")
     return problems
 

@@ -48,6 +48,12 @@ class DatabaseURL:
     def is_sqlite(self) -> bool:
         return self.url.startswith("sqlite")
 
+    @property
+    def is_in_memory(self) -> bool:
+        """An in-memory SQLite database, gone when its last connection closes."""
+        database = make_url(self.url).database or ""
+        return self.is_sqlite and (database in {"", ":memory:"} or "mode=memory" in self.url)
+
 
 def normalise_database_url(raw_url: str) -> DatabaseURL:
     """Accept platform-style URLs (``postgres://``, ``?sslmode=``, ``sqlite:///``) as given."""

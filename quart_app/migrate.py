@@ -34,6 +34,12 @@ def head_revision() -> str:
     return head
 
 
+def all_revisions() -> list[str]:
+    """Every revision id, oldest first."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return [script.revision for script in reversed(list(scripts.walk_revisions()))]
+
+
 async def _run_on(engine: AsyncEngine, operation: Any, *args: Any) -> None:
     """Run an alembic command on a connection of ``engine`` (env.py uses the one handed over)."""
 

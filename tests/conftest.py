@@ -1,0 +1,102 @@
+"""Fixtures: a fresh app and a fresh database for every test.
+
+The suite runs on SQLite (a new file per test) by default, and on PostgreSQL when TEST_DATABASE_URL
+points at one (a new schema per test, dropped afterwards). Arrange data through the services and
+commit it before calling the client: an uncommitted write session holds SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from quart import Quart
+from quart.typing import TestClientProtocol as Client
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quart_app import create_app
+from quart_app.config import ENVIRONMENT_SETTINGS, ENVIRONMENT_VARIABLE
+from quart_app.db import Database
+from tests.support import (
+    ON_POSTGRES,
+    TEST_DATABASE_URL,
+    config_for,
+    create_current_schema,
+    execute_admin_sql,
+    run_sync,
+    with_search_path,
+)
+
+
+def pytest_report_header() -> str:
+    where = "PostgreSQL (a schema per test)" if ON_POSTGRES else "SQLite (a file per test)"
+    return f"database under test: {where}"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A PostgreSQL run that cannot reach PostgreSQL fails at once instead of erroring per test."""
+    if ON_POSTGRES:
+        try:
+            run_sync(execute_admin_sql("SELECT 1"))
+        except Exception as error:  # any failure to connect ends the run with one clear message
+            raise pytest.UsageError(f"TEST_DATABASE_URL is set but unusable: {error}") from error
+
+
+@pytest.fixture(autouse=True)
+def hermetic_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The developer's shell (APP_ENV, DATABASE_URL, ...) must not leak into any test."""
+    for name in [*ENVIRONMENT_SETTINGS, ENVIRONMENT_VARIABLE, "PORT", "WEB_CONCURRENCY"]:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file, or a new PostgreSQL schema."""
+    if not ON_POSTGRES:
+        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        return
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    run_sync(execute_admin_sql(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield with_search_path(TEST_DATABASE_URL, schema)
+    finally:
+        run_sync(execute_admin_sql(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+@pytest.fixture
+async def app(database_url: str) -> AsyncIterator[Quart]:
+    """A started app (before_serving ran) on a fresh, current database."""
+    await create_current_schema(database_url)
+    app = create_app(config_for(database_url))
+    async with app.test_app():
+        yield app
+
+
+@pytest.fixture
+def client(app: Quart) -> Client:
+    return app.test_client()
+
+
+@pytest.fixture
+def database(app: Quart) -> Database:
+    database: Database = app.extensions["db"]
+    return database
+
+
+@pytest.fixture
+async def session(database: Database) -> AsyncIterator[AsyncSession]:
+    """A session from the app's own sessionmaker; commit what the client should see."""
+    async with database.write_sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def runner(database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Invokes ``quart_app.cli.main`` against the test database (which starts empty)."""
+    monkeypatch.setenv(ENVIRONMENT_VARIABLE, "testing")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    return CliRunner()

@@ -1,0 +1,28 @@
+"""The app plus one write route, for the multi-worker write test (the real API arrives later)."""
+
+from __future__ import annotations
+
+import os
+
+from quart import Quart
+from sqlalchemy import select
+
+import quart_app
+from quart_app.db import get_session
+from quart_app.models import User
+from quart_app.services.issues import create_issue
+
+
+def create_app() -> Quart:
+    app = quart_app.create_app()
+
+    @app.post("/_live/projects/<int:project_id>/issues")
+    async def open_issue(project_id: int) -> tuple[dict[str, int], int]:
+        session = get_session()
+        author = await session.scalar(select(User).limit(1))
+        assert author is not None
+        issue = await create_issue(session, project_id=project_id, author=author, title="load")
+        await session.commit()
+        return {"number": issue.number, "worker": os.getpid()}, 201
+
+    return app
