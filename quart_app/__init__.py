@@ -46,9 +46,13 @@ def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=level, format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s"
     )
-    # hypercorn writes its error and access logs through its own handlers; don't print them twice.
-    for name in ("hypercorn.error", "hypercorn.access"):
-        logging.getLogger(name).propagate = False
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_skip_hypercorn_records)
+
+
+def _skip_hypercorn_records(record: logging.LogRecord) -> bool:
+    # hypercorn prints its error and access logs through handlers of its own; don't print twice.
+    return not record.name.startswith("hypercorn.")
 
 
 def _init_openapi(app: Quart) -> None:

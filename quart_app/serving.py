@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from hypercorn.config import Config
 from hypercorn.run import run
 
 from quart_app import create_app
+from quart_app.config import ENVIRONMENT_VARIABLE
 from quart_app.db import Database
 from quart_app.migrate import ensure_schema_current
 
@@ -55,8 +57,28 @@ async def check_schema_is_current(config: Mapping[str, object]) -> None:
 
 
 def serve(host: str = "0.0.0.0") -> int:  # noqa: S104
-    """Start hypercorn; raises ConfigError, SchemaOutOfDateError or ServeSettingsError first."""
+    """Start hypercorn; raises ConfigError, SchemaOutOfDateError or ServeSettingsError first.
+
+    This is the production server, so the production configuration is the default; the
+    workers, spawned later, inherit it through the environment.
+    """
+    os.environ.setdefault(ENVIRONMENT_VARIABLE, "production")
     hypercorn = hypercorn_config(os.environ, host=host)
     app = create_app()  # validates the configuration before any worker starts
     asyncio.run(check_schema_is_current(app.config))
-    return run(hypercorn)
+    return run_with_graceful_workers(hypercorn)
+
+
+def run_with_graceful_workers(config: Config) -> int:
+    """hypercorn's ``run``, with workers that leave SIGTERM to the parent.
+
+    Platforms such as Heroku send SIGTERM to every process of the app, not just the first. A
+    hypercorn worker has no handler for it and would die at once, dropping in-flight requests.
+    Spawned workers inherit an ignored signal, so ignore it while they start: the parent (which
+    installs its own handler) then shuts them all down gracefully, as it already does for SIGINT.
+    """
+    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        return run(config)
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -19,6 +19,15 @@ from quart_app.config import ENVIRONMENT_SETTINGS
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
 START_TIMEOUT_SECONDS = 30
+# Serves tests/live/write_app.py (the app plus probe routes) exactly as `quart_app serve` serves
+# the app: the packaged hypercorn settings, $PORT, $WEB_CONCURRENCY, graceful workers.
+PROBE_APP_COMMAND = [
+    sys.executable, "-c",
+    "import os, sys; from quart_app.serving import hypercorn_config, run_with_graceful_workers; "
+    "config = hypercorn_config(os.environ, host='127.0.0.1'); "
+    "config.application_path = 'tests.live.write_app:create_app()'; "
+    "sys.exit(run_with_graceful_workers(config))",
+]  # fmt: skip
 
 
 def free_port() -> int:
@@ -74,13 +83,13 @@ class LiveServer:
         raise TimeoutError(f"server not healthy after {START_TIMEOUT_SECONDS}s:\n{self.log()}")
 
     def stop(self) -> int:
-        """SIGTERM, as platforms send it; returns the exit code."""
+        """SIGTERM to the whole process group, as platforms send it; returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
+            os.killpg(self.process.pid, signal.SIGTERM)
             try:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
         return self.process.returncode
 
@@ -95,3 +104,16 @@ def start(
             start_new_session=True,
         )  # fmt: skip
     return LiveServer(process, port, log_path)
+
+
+def start_probe_app(environment: Mapping[str, str], *, workers: int, log_path: Path) -> LiveServer:
+    """The probe app on a free port with ``workers`` workers, healthy when this returns."""
+    port = free_port()
+    extra = {"PORT": str(port), "WEB_CONCURRENCY": str(workers)}
+    live = start(PROBE_APP_COMMAND, {**environment, **extra}, port=port, log_path=log_path)
+    try:
+        live.wait_until_healthy()
+    except Exception:
+        live.stop()
+        raise
+    return live

@@ -12,7 +12,6 @@ from quart_app import create_app, migrate
 from quart_app.db import Database
 from quart_app.services.accounts import create_user
 from quart_app.services.projects import create_project
-from quart_app.serving import HYPERCORN_CONFIG_PATH
 from tests.live import server
 from tests.support import config_for
 
@@ -48,7 +47,9 @@ async def test_two_workers_accept_200_concurrent_writes_with_zero_errors(
     database_url: str, production_environment: dict[str, str], tmp_path: Path
 ) -> None:
     project_id = await migrate_and_create_project(database_url)
-    live = await asyncio.to_thread(lambda: _started(production_environment, tmp_path))
+    live = await asyncio.to_thread(
+        server.start_probe_app, production_environment, workers=2, log_path=tmp_path / "log"
+    )
     try:
         responses = await post_concurrently(live.base_url, project_id)
     finally:
@@ -62,18 +63,3 @@ async def test_two_workers_accept_200_concurrent_writes_with_zero_errors(
     assert "database is locked" not in log
     assert "Traceback" not in log
     assert exit_code == 0  # SIGTERM shuts down cleanly (the engine was disposed)
-
-
-def _started(environment: dict[str, str], tmp_path: Path) -> server.LiveServer:
-    port = server.free_port()
-    command = [
-        "hypercorn", "--config", str(HYPERCORN_CONFIG_PATH), "--workers", "2",
-        "--bind", f"127.0.0.1:{port}", "tests.live.write_app:create_app()",
-    ]  # fmt: skip
-    live = server.start(command, environment, port=port, log_path=tmp_path / "server.log")
-    try:
-        live.wait_until_healthy()
-    except Exception:
-        live.stop()
-        raise
-    return live

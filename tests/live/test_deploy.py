@@ -89,6 +89,16 @@ def test_procfile_web_without_a_secret_key_exits_and_names_it(
     assert "SECRET_KEY is not set" in result.stderr
 
 
+def test_procfile_web_serves_the_production_configuration_by_default(
+    production_environment: dict[str, str],
+) -> None:
+    environment = {**production_environment, "PORT": str(server.free_port())}
+    del environment["APP_ENV"], environment["SECRET_KEY"]
+    result = server.run(procfile_commands()["web"], environment)
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr  # production's rule, not development's
+
+
 def test_procfile_web_refuses_a_bad_port(production_environment: dict[str, str]) -> None:
     environment = {**production_environment, "PORT": "eighty"}
     result = server.run(procfile_commands()["web"], environment)

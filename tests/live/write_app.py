@@ -1,7 +1,8 @@
-"""The app plus one write route, for the multi-worker write test (the real API arrives later)."""
+"""The app plus probe routes for live tests: a write (multi-worker writes) and a slow request."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 from quart import Quart
@@ -24,5 +25,10 @@ def create_app() -> Quart:
         issue = await create_issue(session, project_id=project_id, author=author, title="load")
         await session.commit()
         return {"number": issue.number, "worker": os.getpid()}, 201
+
+    @app.get("/_live/slow")
+    async def slow() -> dict[str, str]:
+        await asyncio.sleep(1.5)
+        return {"status": "finished"}
 
     return app

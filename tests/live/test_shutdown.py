@@ -1,0 +1,47 @@
+"""SIGTERM to every process (as Heroku sends it) lets in-flight requests finish, then exits 0."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from pathlib import Path
+
+import httpx
+import pytest
+
+from quart_app import create_app, migrate
+from quart_app.db import Database
+from tests.live import server
+from tests.support import config_for
+
+pytestmark = pytest.mark.slow
+
+
+async def migrated(database_url: str) -> None:
+    database = Database.from_config(create_app(config_for(database_url)).config)
+    try:
+        await migrate.upgrade(database.engine)
+    finally:
+        await database.dispose()
+
+
+async def test_group_sigterm_finishes_in_flight_requests_and_exits_cleanly(
+    database_url: str, production_environment: dict[str, str], tmp_path: Path
+) -> None:
+    await migrated(database_url)
+    live = await asyncio.to_thread(
+        server.start_probe_app, production_environment, workers=2, log_path=tmp_path / "log"
+    )
+    try:
+        async with httpx.AsyncClient(base_url=live.base_url, timeout=10) as client:
+            in_flight = asyncio.create_task(client.get("/_live/slow"))
+            await asyncio.sleep(0.4)
+            os.killpg(live.process.pid, signal.SIGTERM)  # every process, workers included
+            response = await in_flight
+        exit_code = await asyncio.to_thread(live.process.wait, 15)
+    finally:
+        live.stop()
+    assert response.status_code == 200
+    assert response.json() == {"status": "finished"}
+    assert exit_code == 0, live.log()
