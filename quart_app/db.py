@@ -99,6 +99,11 @@ def _parse_libpq_options(options: str) -> dict[str, str]:
     return settings
 
 
+def needs_batch_migrations(dialect_name: str) -> bool:
+    """SQLite cannot ALTER most things, so Alembic must rebuild its tables (batch mode)."""
+    return dialect_name == "sqlite"
+
+
 def create_engine(
     database: DatabaseURL,
     *,

@@ -9,6 +9,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
+from quart_app.db import needs_batch_migrations
 from quart_app.models import Base, UTCDateTime
 
 target_metadata = Base.metadata
@@ -26,8 +27,7 @@ def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        # SQLite cannot ALTER most things: batch mode rebuilds the table instead.
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=needs_batch_migrations(connection.dialect.name),
         compare_type=True,
         compare_server_default=True,
         render_item=render_item,

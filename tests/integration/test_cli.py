@@ -119,3 +119,15 @@ def test_serve_refuses_an_unmigrated_database(runner: CliRunner) -> None:
     result = runner.invoke(main, ["serve"])
     assert result.exit_code == 1
     assert "run `quart_app migrate`" in result.output
+
+
+def test_python_dash_m_runs_the_same_command() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "quart_app", "--help"], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0
+    assert "Usage: quart_app" in result.stdout
+    assert "serve" in result.stdout

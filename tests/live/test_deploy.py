@@ -159,3 +159,15 @@ def test_constraints_file_pins_versions_without_urls() -> None:
     lines = (server.PROJECT_ROOT / "constraints.txt").read_text().splitlines()
     pins = [line for line in lines if line and not line.startswith("#")]
     assert pins and all(re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.]+", pin) for pin in pins)
+
+
+def test_compose_migrates_before_serving_and_requires_a_secret_key() -> None:
+    import yaml
+
+    compose = yaml.safe_load((server.PROJECT_ROOT / "compose.yaml").read_text())
+    migrate, web = compose["services"]["migrate"], compose["services"]["web"]
+    assert migrate["command"] == ["quart_app", "migrate"]
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert web["build"] == migrate["build"] == "."
+    assert web["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+    assert web["environment"]["DATABASE_URL"].startswith("postgresql://")
