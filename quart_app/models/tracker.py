@@ -1,82 +1,18 @@
-"""The tables: users, projects and memberships, issues with their labels, assignees and timeline."""
+"""The tracker's tables: projects and memberships, milestones, labels, issues, comments, events."""
 
 from __future__ import annotations
 
 import enum
-from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    Enum,
-    ForeignKey,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    TypeDecorator,
-    UniqueConstraint,
-)
-from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Stable constraint names, so migrations can refer to them on SQLite (batch mode) and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from quart_app.models.base import Base, TimestampMixin, enum_column, utcnow
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC datetime on every database (SQLite would hand back naive values)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetimes are ambiguous: pass an aware UTC datetime")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-def _enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    # Stored as the lowercase value in a VARCHAR with a CHECK constraint: portable and readable.
-    return Enum(
-        enum_class,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime(),
-        dict[str, Any]: JSON(),
-    }
-
-
-class TimestampMixin:
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+if TYPE_CHECKING:
+    from quart_app.models.accounts import User
 
 
 class Role(enum.StrEnum):
@@ -101,21 +37,6 @@ class CloseReason(enum.StrEnum):
     DUPLICATE = "duplicate"
 
 
-class User(TimestampMixin, Base):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(40), unique=True)  # stored lowercase
-    display_name: Mapped[str] = mapped_column(String(100), default="")
-    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lowercase
-    password_hash: Mapped[str] = mapped_column(String(255))
-    email_verified_at: Mapped[datetime | None]
-    is_admin: Mapped[bool] = mapped_column(default=False)
-    disabled_at: Mapped[datetime | None]
-
-    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
-
-
 class Project(TimestampMixin, Base):
     __tablename__ = "projects"
 
@@ -124,7 +45,7 @@ class Project(TimestampMixin, Base):
     name: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")
     visibility: Mapped[Visibility] = mapped_column(
-        _enum_column(Visibility, "visibility"), default=Visibility.PRIVATE
+        enum_column(Visibility, "visibility"), default=Visibility.PRIVATE
     )
     # The last issue number handed out; incremented in the creating transaction, so no gaps.
     last_issue_number: Mapped[int] = mapped_column(default=0)
@@ -139,7 +60,7 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[Role] = mapped_column(_enum_column(Role, "role"))
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="memberships", lazy="raise")
@@ -207,10 +128,10 @@ class Issue(TimestampMixin, Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     state: Mapped[IssueState] = mapped_column(
-        _enum_column(IssueState, "issue_state"), default=IssueState.OPEN
+        enum_column(IssueState, "issue_state"), default=IssueState.OPEN
     )
     close_reason: Mapped[CloseReason | None] = mapped_column(
-        _enum_column(CloseReason, "close_reason")
+        enum_column(CloseReason, "close_reason")
     )
     # Authors may delete their accounts; their issues stay, shown as a ghost.
     author_id: Mapped[int | None] = mapped_column(
