@@ -1,7 +1,8 @@
 """The tables, one module per area; import them from here."""
 
-from quart_app.models.accounts import User
+from quart_app.models.accounts import ApiToken, OneTimeToken, TokenScope, User, UserSession
 from quart_app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from quart_app.models.limits import RateLimitCounter
 from quart_app.models.tracker import (
     CloseReason,
     Comment,
@@ -19,7 +20,27 @@ from quart_app.models.tracker import (
 )
 
 __all__ = [
-    "Base", "CloseReason", "Comment", "Issue", "IssueAssignee", "IssueEvent", "IssueLabel",
-    "IssueState", "Label", "Membership", "Milestone", "Project", "Role", "TimestampMixin",
-    "UTCDateTime", "User", "Visibility", "utcnow",
+    "ApiToken",
+    "Base",
+    "CloseReason",
+    "Comment",
+    "Issue",
+    "IssueAssignee",
+    "IssueEvent",
+    "IssueLabel",
+    "IssueState",
+    "Label",
+    "Membership",
+    "Milestone",
+    "OneTimeToken",
+    "Project",
+    "RateLimitCounter",
+    "Role",
+    "TimestampMixin",
+    "TokenScope",
+    "UTCDateTime",
+    "User",
+    "UserSession",
+    "Visibility",
+    "utcnow",
 ]  # fmt: skip
