@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from quart_app.db import DatabaseURLError, normalise_database_url
+from quart_app.mail import BACKENDS, smtp_options
 
 ENVIRONMENT_VARIABLE = "APP_ENV"
 ENVIRONMENTS = ("development", "testing", "production")
@@ -34,16 +35,36 @@ BASE_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "PROPAGATE_EXCEPTIONS": None,
+    # Accounts and security
+    "AUTH_COOKIE_NAME": "session_id",
+    "CSRF_COOKIE_NAME": "csrf_seed",
+    "SESSION_COOKIE_NAME": "flash",  # Quart's signed cookie; it only carries flash messages
+    "SESSION_IDLE_TIMEOUT_SECONDS": 3 * 24 * 3600,
+    "SESSION_ABSOLUTE_TIMEOUT_SECONDS": 30 * 24 * 3600,
+    "VERIFY_EMAIL_TOKEN_TTL_SECONDS": 48 * 3600,
+    "RESET_PASSWORD_TOKEN_TTL_SECONDS": 3600,
+    "MAIL_BACKEND": None,  # None: smtp when SMTP_URL is set, else the environment's default
+    "MAIL_FROM": "quart_app <noreply@localhost>",
+    "SMTP_URL": None,
+    "SMTP_TIMEOUT_SECONDS": 10.0,
+    "REDIS_URL": None,
+    "RATE_LIMITS_ENABLED": True,
+    "TRUSTED_PROXY_HOPS": 0,  # reverse proxies in front of hypercorn whose X-Forwarded-For we trust
 }
 
 ENVIRONMENT_DEFAULTS: dict[str, dict[str, Any]] = {
-    "development": {"DEBUG": True},
-    "testing": {"TESTING": True, "LOG_LEVEL": "WARNING"},
+    "development": {"DEBUG": True, "DEFAULT_MAIL_BACKEND": "console"},
+    "testing": {"TESTING": True, "LOG_LEVEL": "WARNING", "DEFAULT_MAIL_BACKEND": "memory"},
     "production": {
         "SECRET_KEY": None,
         "BASE_URL": None,
         "DOCS_ENABLED": False,
         "SESSION_COOKIE_SECURE": True,
+        "DEFAULT_MAIL_BACKEND": "console",
+        # __Host- cookies are Secure, for this exact host and path /: no subdomain can set them.
+        "AUTH_COOKIE_NAME": "__Host-session_id",
+        "CSRF_COOKIE_NAME": "__Host-csrf_seed",
+        "SESSION_COOKIE_NAME": "__Host-flash",
     },
 }
 
@@ -74,6 +95,14 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], Any]] = {
     "DOCS_ENABLED": _parse_bool,
     "DEBUG": _parse_bool,
     "MAX_CONTENT_LENGTH": int,
+    "MAIL_BACKEND": _parse_optional_str,
+    "MAIL_FROM": str,
+    "SMTP_URL": _parse_optional_str,
+    "REDIS_URL": _parse_optional_str,
+    "RATE_LIMITS_ENABLED": _parse_bool,
+    "TRUSTED_PROXY_HOPS": int,
+    "SESSION_IDLE_TIMEOUT_SECONDS": int,
+    "SESSION_ABSOLUTE_TIMEOUT_SECONDS": int,
 }
 
 
@@ -107,6 +136,7 @@ def load_config(
     config.update(overrides)
     config[ENVIRONMENT_VARIABLE] = environment
     _resolve_database(config, instance_path, problems)
+    _resolve_mail(config, problems)
     if environment == "production":
         problems.extend(production_problems(config))
     if problems:
@@ -139,6 +169,18 @@ def _resolve_database(config: dict[str, Any], instance_path: Path, problems: lis
     config["DATABASE_IN_MEMORY"] = database.is_in_memory
 
 
+def _resolve_mail(config: dict[str, Any], problems: list[str]) -> None:
+    backend = config["MAIL_BACKEND"] or ("smtp" if config["SMTP_URL"] else None)
+    config["MAIL_BACKEND"] = backend or config["DEFAULT_MAIL_BACKEND"]
+    if config["MAIL_BACKEND"] not in BACKENDS:
+        problems.append(f"MAIL_BACKEND={backend!r} is not one of {', '.join(BACKENDS)}")
+    elif config["MAIL_BACKEND"] == "smtp":
+        try:
+            smtp_options(config["SMTP_URL"] or "")
+        except ValueError as error:
+            problems.append(f"SMTP_URL is not usable: {error}")
+
+
 def production_problems(config: Mapping[str, Any]) -> list[str]:
     """Every reason this configuration is unsafe to serve the public with."""
     problems = _secret_key_problems(config.get("SECRET_KEY"))
@@ -153,6 +195,10 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
     base_url = config.get("BASE_URL")
     if base_url and not str(base_url).startswith("https://"):
         problems.append(f"BASE_URL={base_url!r} must start with https:// in production")
+    if config.get("MAIL_BACKEND") == "memory":
+        problems.append("MAIL_BACKEND=memory would keep every email in the process, unsent")
+    if config.get("MAIL_BACKEND") == "smtp" and not base_url:
+        problems.append("BASE_URL is not set: emails need it to build their links")
     if config.get("DATABASE_IN_MEMORY"):
         problems.append("DATABASE_URL points at an in-memory SQLite database: data would be lost")
     return problems

@@ -1,0 +1,101 @@
+"""Browser sessions: a random token in the cookie, its hash here, so any session can be revoked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quart_app.models import User, UserSession, utcnow
+from quart_app.security.tokens import new_token, token_hash
+
+# Writing last_seen_at on every request would make every read a write; once a minute is plenty.
+TOUCH_INTERVAL = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ActiveSession:
+    record: UserSession
+    user: User
+
+
+async def start_session(
+    session: AsyncSession,
+    user: User,
+    *,
+    absolute_ttl_seconds: int,
+    user_agent: str = "",
+    ip_address: str = "",
+) -> tuple[UserSession, str]:
+    """Create a session; returns it and the token for the cookie (never stored)."""
+    token = new_token()
+    record = UserSession(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        expires_at=utcnow() + timedelta(seconds=absolute_ttl_seconds),
+        user_agent=user_agent[:200],
+        ip_address=ip_address[:45],
+    )
+    session.add(record)
+    await session.flush()
+    return record, token
+
+
+async def find_active_session(
+    session: AsyncSession, token: str, *, idle_ttl_seconds: int
+) -> ActiveSession | None:
+    """The live session for a cookie token: not expired (idle or absolute), user not disabled."""
+    now = utcnow()
+    row = (
+        await session.execute(
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                UserSession.token_hash == token_hash(token),
+                UserSession.expires_at > now,
+                UserSession.last_seen_at > now - timedelta(seconds=idle_ttl_seconds),
+                User.disabled_at.is_(None),
+            )
+        )
+    ).first()
+    return ActiveSession(row[0], row[1]) if row else None
+
+
+def needs_touch(record: UserSession) -> bool:
+    return utcnow() - record.last_seen_at >= TOUCH_INTERVAL
+
+
+async def touch_session(session: AsyncSession, session_id: int) -> None:
+    await session.execute(
+        update(UserSession).where(UserSession.id == session_id).values(last_seen_at=utcnow())
+    )
+
+
+async def list_sessions(session: AsyncSession, user: User) -> list[UserSession]:
+    result = await session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.expires_at > utcnow())
+        .order_by(UserSession.last_seen_at.desc())
+    )
+    return list(result)
+
+
+async def revoke_session(session: AsyncSession, user: User, session_id: int) -> bool:
+    """End one of ``user``'s sessions; False when there is no such session of theirs."""
+    result = await session.execute(
+        delete(UserSession).where(UserSession.id == session_id, UserSession.user_id == user.id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def revoke_other_sessions(session: AsyncSession, user: User, *, keep: int | None) -> None:
+    condition = UserSession.user_id == user.id
+    if keep is not None:
+        condition = condition & (UserSession.id != keep)
+    await session.execute(delete(UserSession).where(condition))
+
+
+def session_expiry(record: UserSession, idle_ttl_seconds: int) -> datetime:
+    return min(record.expires_at, record.last_seen_at + timedelta(seconds=idle_ttl_seconds))
