@@ -14,6 +14,7 @@ from quart_app import create_app, migrate
 from quart_app.config import ConfigError
 from quart_app.db import Database
 from quart_app.services.accounts import AccountExistsError, create_user
+from quart_app.services.errors import InvalidInputError
 
 T = TypeVar("T")
 
@@ -95,6 +96,9 @@ def create_user_command(username: str, email: str, password: str, admin: bool) -
         user = run_in_transaction(create)
     except AccountExistsError as error:
         raise click.ClickException(str(error)) from error
+    except InvalidInputError as error:
+        problems = "".join(f"\n  {d['field']}: {d['message']}" for d in error.details)
+        raise click.ClickException(f"{error.message}{problems}") from error
     click.echo(f"Created {'administrator' if admin else 'user'} {user.username} <{user.email}>.")
 
 

@@ -47,11 +47,11 @@ def test_migrate_then_downgrade(runner: CliRunner) -> None:
 def test_create_user_stores_a_verified_admin_with_an_argon2id_hash(runner: CliRunner) -> None:
     invoke(runner, "migrate")
     output = invoke(
-        runner, "create-user", "--username", "Root", "--email", "Root@Example.com",
+        runner, "create-user", "--username", "Chief", "--email", "Chief@Example.com",
         "--password", "a long enough passphrase", "--admin",
     )  # fmt: skip
-    assert "Created administrator root <root@example.com>." in output
-    user = run_sync(find_user("root"))
+    assert "Created administrator chief <chief@example.com>." in output
+    user = run_sync(find_user("chief"))
     assert user is not None and user.is_admin and user.email_verified_at is not None
     assert user.password_hash.startswith("$argon2id$")
     assert "a long enough passphrase" not in user.password_hash
@@ -82,6 +82,24 @@ def test_create_user_refuses_a_taken_username(runner: CliRunner) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 1
     assert "already registered" in result.output
+
+
+def test_create_user_explains_an_unacceptable_password(runner: CliRunner) -> None:
+    invoke(runner, "migrate")
+    result = runner.invoke(
+        main,
+        [
+            "create-user",
+            "--username",
+            "pat",
+            "--email",
+            "pat@example.com",
+            "--password",
+            "password1",
+        ],
+    )
+    assert result.exit_code == 1
+    assert "password: This password is one of the most common ones" in result.output
 
 
 def test_seed_demo_fills_an_empty_database_once(runner: CliRunner) -> None:
