@@ -8,12 +8,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 from quart_schema import Info, QuartSchema
 
-from quart_app import db, errors, health
+from quart_app import db, errors, health, mail
 from quart_app.config import load_config
 from quart_app.migrate import SchemaOutOfDateError, ensure_schema_current
+from quart_app.security import auth, csrf, headers, rate_limits
 
 __all__ = ["create_app"]
 
@@ -24,8 +26,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     app.config.update(load_config(overrides=overrides, instance_path=Path(app.instance_path)))
     _configure_logging(app.config["LOG_LEVEL"])
     _init_openapi(app)
+    _trust_proxies(app)
     db.init_app(app)
     errors.init_app(app)
+    mail.init_app(app)
+    # Order matters: who is asking, then CSRF (needs the session), then the rate limits.
+    auth.init_app(app)
+    csrf.init_app(app)
+    rate_limits.init_app(app)
+    headers.init_app(app)
     app.register_blueprint(health.blueprint)
 
     @app.before_serving
@@ -53,6 +62,13 @@ def _configure_logging(level: str) -> None:
 def _skip_hypercorn_records(record: logging.LogRecord) -> bool:
     # hypercorn prints its error and access logs through handlers of its own; don't print twice.
     return not record.name.startswith("hypercorn.")
+
+
+def _trust_proxies(app: Quart) -> None:
+    """Behind N reverse proxies, take the client address from their X-Forwarded-For entries."""
+    hops = app.config["TRUSTED_PROXY_HOPS"]
+    if hops > 0:
+        app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=hops)  # type: ignore[method-assign]
 
 
 def _init_openapi(app: Quart) -> None:

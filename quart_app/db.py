@@ -15,6 +15,8 @@ from typing import Any
 
 from quart import Quart, current_app, g, request
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -24,6 +26,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+
+from quart_app.models import RateLimitCounter
 
 WRITE_INTENT = "quart_app_write"  # execution option: this transaction will write
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -243,9 +247,44 @@ def get_session() -> AsyncSession:
 
 @asynccontextmanager
 async def write_session() -> AsyncIterator[AsyncSession]:
-    """A separate write transaction, committed when the block ends without an error."""
+    """A separate write transaction, committed when the block ends without an error.
+
+    Use it in GET requests, or in a POST before the request session has run anything: on SQLite
+    the request session of a POST holds the write lock, and this would wait for it.
+    """
     async with get_database().write_sessions() as session, session.begin():
         yield session
+
+
+@asynccontextmanager
+async def lookup_session() -> AsyncIterator[AsyncSession]:
+    """A session for reads done before the handler (who is signing in?).
+
+    Safe methods reuse the request's read session. Other methods get a short read session of
+    their own, so the request's write transaction (and SQLite's write lock) starts no earlier
+    than the handler, after the rate limits have recorded their hits.
+    """
+    if request.method in SAFE_METHODS:
+        yield get_session()
+        return
+    async with get_database().read_sessions() as session:
+        yield session
+
+
+async def increment_counter(
+    session: AsyncSession, *, key: str, window_start: int, expires_at: int
+) -> int:
+    """Add one to a rate-limit counter and return the new count, atomically (an upsert)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    insert = sqlite_insert(RateLimitCounter) if sqlite else postgresql_insert(RateLimitCounter)
+    statement = (
+        insert.values(key=key, window_start=window_start, count=1, expires_at=expires_at)
+        .on_conflict_do_update(
+            index_elements=["key", "window_start"], set_={"count": RateLimitCounter.count + 1}
+        )
+        .returning(RateLimitCounter.count)
+    )
+    return int((await session.execute(statement)).scalar_one())
 
 
 async def close_request_session(_error: BaseException | None) -> None:

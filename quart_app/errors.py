@@ -14,11 +14,27 @@ from quart import Quart, Response, jsonify, render_template, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from quart_app.services.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidInputError,
+    InvalidTokenError,
+    NotFoundError,
+    ServiceError,
+)
+
 logger = logging.getLogger(__name__)
 
 VALIDATION_ERROR = "VALIDATION_ERROR"
 INTERNAL_ERROR = "INTERNAL_ERROR"
 JSON_PATH_PREFIXES = ("/api/", "/openapi", "/healthz", "/readyz")
+SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
+    InvalidInputError: 422,
+    InvalidTokenError: 400,
+    NotFoundError: 404,
+    ForbiddenError: 403,
+    ConflictError: 409,
+}
 
 
 @dataclass
@@ -29,6 +45,7 @@ class APIError(Exception):
     code: str
     message: str
     details: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 def error_body(
@@ -74,7 +91,14 @@ def validation_details(error: RequestSchemaValidationError) -> list[dict[str, An
 def init_app(app: Quart) -> None:
     @app.errorhandler(APIError)
     async def handle_api_error(error: APIError) -> Response:
-        return await error_response(error.status, error.code, error.message, error.details)
+        response = await error_response(error.status, error.code, error.message, error.details)
+        response.headers.update(error.headers)
+        return response
+
+    @app.errorhandler(ServiceError)
+    async def handle_service_error(error: ServiceError) -> Response:
+        status = SERVICE_ERROR_STATUS.get(type(error), 400)
+        return await error_response(status, error.code, error.message, error.details)
 
     @app.errorhandler(RequestSchemaValidationError)
     async def handle_validation_error(error: RequestSchemaValidationError) -> Response:

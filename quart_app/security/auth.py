@@ -1,0 +1,132 @@
+"""Who is making this request: a browser session (cookie) or a script (Bearer token), or nobody."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from quart import Quart, Response, current_app, g, request
+
+from quart_app.db import SAFE_METHODS, lookup_session, write_session
+from quart_app.errors import APIError
+from quart_app.models import TokenScope, User
+from quart_app.services import api_tokens, sessions
+
+API_PREFIX = "/api/"
+# Tokens in URLs end up in logs, proxies and browser history: refuse them outright.
+TOKEN_QUERY_PARAMETERS = ("access_token", "token", "api_key", "apikey")
+
+
+@dataclass(frozen=True)
+class Auth:
+    user: User | None = None
+    session_id: int | None = None
+    session_token: str | None = None  # the cookie's value; binds CSRF tokens to this session
+    token_scope: TokenScope | None = None  # set when authenticated by a Bearer token
+
+    @property
+    def by_token(self) -> bool:
+        return self.token_scope is not None
+
+
+ANONYMOUS = Auth()
+
+
+def current_auth() -> Auth:
+    auth: Auth = g.get("auth", ANONYMOUS)
+    return auth
+
+
+def current_user() -> User | None:
+    return current_auth().user
+
+
+async def load_auth() -> None:
+    """before_request: Bearer tokens on the API, otherwise the session cookie."""
+    g.auth = ANONYMOUS
+    is_api = request.path.startswith(API_PREFIX)
+    if is_api and any(name in request.args for name in TOKEN_QUERY_PARAMETERS):
+        raise APIError(
+            400, "TOKEN_IN_QUERY", "Send the token in the Authorization header, not the URL."
+        )
+    header = request.headers.get("Authorization")
+    if is_api and header is not None:
+        g.auth = await _bearer_auth(header)
+        return
+    cookie = request.cookies.get(current_app.config["AUTH_COOKIE_NAME"])
+    if cookie:
+        g.auth = await _cookie_auth(cookie)
+
+
+async def _bearer_auth(header: str) -> Auth:
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise APIError(401, "INVALID_AUTHORIZATION", "Use 'Authorization: Bearer <token>'.")
+    async with lookup_session() as session:
+        bearer = await api_tokens.find_bearer(session, secret.strip())
+    if bearer is None:
+        raise APIError(401, "INVALID_TOKEN", "This token is unknown, revoked or expired.")
+    if api_tokens.needs_touch(bearer.token):
+        async with write_session() as session:
+            await api_tokens.touch_api_token(session, bearer.token.id)
+    return Auth(user=bearer.user, token_scope=bearer.token.scope)
+
+
+async def _cookie_auth(token: str) -> Auth:
+    idle = current_app.config["SESSION_IDLE_TIMEOUT_SECONDS"]
+    async with lookup_session() as session:
+        active = await sessions.find_active_session(session, token, idle_ttl_seconds=idle)
+    if active is None:
+        g.clear_auth_cookie = True  # expired or revoked: stop the browser sending it
+        return ANONYMOUS
+    if sessions.needs_touch(active.record):
+        async with write_session() as session:
+            await sessions.touch_session(session, active.record.id)
+    return Auth(user=active.user, session_id=active.record.id, session_token=token)
+
+
+def set_auth_cookie(response: Response, token: str) -> None:
+    config = current_app.config
+    response.set_cookie(
+        config["AUTH_COOKIE_NAME"],
+        token,
+        max_age=config["SESSION_ABSOLUTE_TIMEOUT_SECONDS"],
+        path="/",
+        secure=config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def clear_auth_cookie(response: Response) -> None:
+    config = current_app.config
+    response.delete_cookie(
+        config["AUTH_COOKIE_NAME"], path="/", secure=config["SESSION_COOKIE_SECURE"], httponly=True,
+        samesite="Lax",
+    )  # fmt: skip
+
+
+async def forget_stale_cookie(response: Response) -> Response:
+    if g.get("clear_auth_cookie"):
+        clear_auth_cookie(response)
+    return response
+
+
+def require_api_user(*, admin: bool = False) -> User:
+    auth = current_auth()
+    if auth.user is None:
+        raise APIError(
+            401, "AUTHENTICATION_REQUIRED", "Sign in, or send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": 'Bearer realm="quart_app"'},
+        )  # fmt: skip
+    if auth.token_scope == TokenScope.READ and request.method not in SAFE_METHODS:
+        raise APIError(
+            403, "INSUFFICIENT_SCOPE", "This token can only read; create a read-write one."
+        )
+    if admin and not auth.user.is_admin:
+        raise APIError(403, "ADMIN_REQUIRED", "Only administrators can do this.")
+    return auth.user
+
+
+def init_app(app: Quart) -> None:
+    app.before_request(load_auth)
+    app.after_request(forget_stale_cookie)
