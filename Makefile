@@ -40,6 +40,7 @@ test: install-dev  ## Every test on SQLite, and again on PostgreSQL when TEST_DA
 	rm -f .coverage .coverage.*
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	elif [ "$$CI" = "true" ]; then echo "CI=true needs TEST_DATABASE_URL (PostgreSQL)"; exit 1; \
 	else echo "TEST_DATABASE_URL is not set: skipping the PostgreSQL run"; fi
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
 

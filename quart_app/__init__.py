@@ -14,7 +14,7 @@ from quart_schema import Info, QuartSchema
 
 from quart_app import db, errors, health, mail
 from quart_app.config import load_config
-from quart_app.migrate import SchemaOutOfDateError, ensure_schema_current
+from quart_app.migrate import ensure_schema_current
 from quart_app.security import auth, csrf, headers, rate_limits
 
 __all__ = ["create_app"]
@@ -41,8 +41,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     async def refuse_outdated_schema() -> None:
         database = db.get_database()
         try:
-            await ensure_schema_current(database.engine)
-        except SchemaOutOfDateError:
+            await ensure_schema_current(database.read_engine)
+        except BaseException:
             # after_serving will not run when start-up fails; an open aiosqlite engine hangs exit.
             del app.extensions["db"]
             await database.dispose()

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 from quart import Quart
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app import create_app, migrate
@@ -120,15 +121,20 @@ def seed_demo_command() -> None:
 
 @main.command("serve")
 @click.option("--host", default="0.0.0.0", show_default=True, help="Address to listen on.")  # noqa: S104
-def serve_command(host: str) -> None:
+@click.option(
+    "--allow-non-production", is_flag=True, help="Serve an APP_ENV other than production."
+)
+def serve_command(host: str, allow_non_production: bool) -> None:
     """Production server: hypercorn on $PORT (8000) with $WEB_CONCURRENCY (2) workers."""
     from quart_app.migrate import SchemaOutOfDateError
     from quart_app.serving import ServeSettingsError, serve
 
     try:
-        exit_code = serve(host)
+        exit_code = serve(host, allow_non_production=allow_non_production)
     except (ConfigError, SchemaOutOfDateError, ServeSettingsError) as error:
         raise click.ClickException(str(error)) from error
+    except (SQLAlchemyError, OSError) as error:
+        raise click.ClickException(f"the database cannot be reached: {error}") from error
     raise SystemExit(exit_code)
 
 

@@ -15,6 +15,7 @@ ENVIRONMENTS = ("development", "testing", "production")
 DEVELOPMENT_SECRET_KEY = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 MINIMUM_SECRET_KEY_LENGTH = 32
 MINIMUM_SECRET_KEY_DISTINCT_CHARACTERS = 10
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 SECRET_KEY_HINT = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105
 
 # Settings shared by every environment; each environment then overrides a few.
@@ -35,6 +36,9 @@ BASE_DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "SESSION_COOKIE_SECURE": False,
     "PROPAGATE_EXCEPTIONS": None,
+    # hypercorn gives in-flight requests 5 s (hypercorn.toml); with these 3 s for background
+    # tasks (emails) shutdown stays inside Docker's 10 s grace period.
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 3,
     # Accounts and security
     "AUTH_COOKIE_NAME": "session_id",
     "CSRF_COOKIE_NAME": "csrf_seed",
@@ -78,6 +82,13 @@ def _parse_bool(value: str) -> bool:
     raise ValueError("expected one of true/false, yes/no, on/off, 1/0")
 
 
+def _parse_log_level(value: str) -> str:
+    level = value.strip().upper()
+    if level not in LOG_LEVELS:
+        raise ValueError(f"expected one of {', '.join(LOG_LEVELS)}")
+    return level
+
+
 def _parse_optional_str(value: str) -> str | None:
     return value or None
 
@@ -91,7 +102,7 @@ ENVIRONMENT_SETTINGS: dict[str, Callable[[str], Any]] = {
     "DATABASE_ECHO": _parse_bool,
     "SQLITE_BUSY_TIMEOUT_MS": int,
     "BASE_URL": _parse_optional_str,
-    "LOG_LEVEL": str.upper,
+    "LOG_LEVEL": _parse_log_level,
     "DOCS_ENABLED": _parse_bool,
     "DEBUG": _parse_bool,
     "MAX_CONTENT_LENGTH": int,
@@ -188,6 +199,8 @@ def production_problems(config: Mapping[str, Any]) -> list[str]:
         problems.append("DEBUG is on: set DEBUG=false (debug pages leak code and data)")
     if config.get("TESTING"):
         problems.append("TESTING is on: production must not run with the testing configuration")
+    if config.get("DATABASE_ECHO"):
+        problems.append("DATABASE_ECHO is on: every SQL statement and its values would be logged")
     if config.get("PROPAGATE_EXCEPTIONS"):
         problems.append("PROPAGATE_EXCEPTIONS is on: errors would reach clients as tracebacks")
     if not config.get("SESSION_COOKIE_SECURE"):

@@ -35,6 +35,14 @@ POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+
 SQLITE_SCHEMES = {"sqlite", "sqlite+aiosqlite", "sqlite+pysqlite"}
 # libpq's sslmode values; asyncpg takes the same words through its ``ssl`` argument.
 SSL_MODES = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"}
+# Query parameters asyncpg (or SQLAlchemy's asyncpg dialect) accepts as they are.
+ASYNCPG_PARAMETERS = {
+    "prepared_statement_cache_size", "statement_cache_size", "command_timeout",
+    "target_session_attrs", "max_cached_statement_lifetime", "max_cacheable_statement_size",
+}  # fmt: skip
+# libpq parameters asyncpg has no use for: it negotiates SCRAM (channel binding) by itself.
+IGNORED_LIBPQ_PARAMETERS = {"channel_binding", "gssencmode"}
+MIGRATIONS_OPTION = "quart_app_migrations"  # execution option marking an engine for migrations
 
 
 class DatabaseURLError(ValueError):
@@ -56,15 +64,17 @@ class DatabaseURL:
     def is_in_memory(self) -> bool:
         """An in-memory SQLite database, gone when its last connection closes."""
         database = make_url(self.url).database or ""
-        return self.is_sqlite and (database in {"", ":memory:"} or "mode=memory" in self.url)
+        memory_names = {"", ":memory:", "file::memory:"}
+        return self.is_sqlite and (database in memory_names or "mode=memory" in self.url)
 
 
 def normalise_database_url(raw_url: str) -> DatabaseURL:
     """Accept platform-style URLs (``postgres://``, ``?sslmode=``, ``sqlite:///``) as given."""
     try:
         url = make_url(raw_url.strip())
-    except ArgumentError as error:
-        raise DatabaseURLError(f"{raw_url!r} is not a database URL") from error
+    except (ArgumentError, ValueError) as error:
+        # Never echo the URL: it usually carries the password.
+        raise DatabaseURLError("it is not a database URL (expected scheme://...)") from error
     if url.drivername in SQLITE_SCHEMES:
         return DatabaseURL(url.set(drivername="sqlite+aiosqlite").render_as_string(False))
     if url.drivername in POSTGRES_SCHEMES:
@@ -83,11 +93,27 @@ def _normalise_postgres_url(url: URL) -> DatabaseURL:
         if sslmode not in SSL_MODES:
             raise DatabaseURLError(f"sslmode={sslmode!r} is not one of {sorted(SSL_MODES)}")
         connect_args["ssl"] = sslmode
-    options = query.pop("options", None)
-    if options is not None:
-        connect_args["server_settings"] = _parse_libpq_options(str(options))
+    server_settings = _parse_libpq_options(str(query.pop("options", "")))
+    if "application_name" in query:
+        server_settings["application_name"] = str(query.pop("application_name"))
+    if server_settings:
+        connect_args["server_settings"] = server_settings
+    if "connect_timeout" in query:
+        connect_args["timeout"] = _seconds(query.pop("connect_timeout"))
+    for name in IGNORED_LIBPQ_PARAMETERS:
+        query.pop(name, None)
+    unknown = sorted(set(query) - ASYNCPG_PARAMETERS)
+    if unknown:
+        raise DatabaseURLError(f"unsupported query parameters: {', '.join(unknown)}")
     url = url.set(drivername="postgresql+asyncpg", query=query)
     return DatabaseURL(url.render_as_string(False), connect_args)
+
+
+def _seconds(value: object) -> float:
+    try:
+        return float(str(value))
+    except ValueError as error:
+        raise DatabaseURLError(f"connect_timeout={value!r} is not a number of seconds") from error
 
 
 def _parse_libpq_options(options: str) -> dict[str, str]:
@@ -108,7 +134,7 @@ def needs_batch_migrations(dialect_name: str) -> bool:
     return dialect_name == "sqlite"
 
 
-def create_engine(
+def make_engine(
     database: DatabaseURL,
     *,
     pool_size: int = 5,
@@ -117,18 +143,41 @@ def create_engine(
     echo: bool = False,
     for_migrations: bool = False,
 ) -> AsyncEngine:
-    """Make the engine for one process, configured for several worker processes."""
+    """Make the engine for one process, configured for several worker processes.
+
+    ``for_migrations``: no pool, and (SQLite) foreign keys off, which batch-mode table rebuilds
+    need; the migration functions refuse any other engine.
+    """
     if database.is_sqlite:
-        return _create_sqlite_engine(
+        engine = _create_sqlite_engine(
             database,
             busy_timeout_ms=sqlite_busy_timeout_ms,
             echo=echo,
             foreign_keys=not for_migrations,
         )
+    else:
+        engine = _create_postgres_engine(
+            database,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            echo=echo,
+            pooled=not for_migrations,
+        )
+    return engine.execution_options(**{MIGRATIONS_OPTION: True}) if for_migrations else engine
+
+
+def is_migrations_engine(engine: AsyncEngine) -> bool:
+    return bool(engine.get_execution_options().get(MIGRATIONS_OPTION))
+
+
+def _create_postgres_engine(
+    database: DatabaseURL, *, pool_size: int, max_overflow: int, echo: bool, pooled: bool
+) -> AsyncEngine:
     pool_args: dict[str, Any] = (
-        {"poolclass": NullPool}
-        if for_migrations
-        else {"pool_size": pool_size, "max_overflow": max_overflow, "pool_recycle": 1800}
+        # Recycle before typical proxy/NAT idle cut-offs (often 30-60 min) silently drop them.
+        {"pool_size": pool_size, "max_overflow": max_overflow, "pool_recycle": 1800}
+        if pooled
+        else {"poolclass": NullPool}
     )
     return create_async_engine(
         database.url,
@@ -162,7 +211,8 @@ def _create_sqlite_engine(
     @event.listens_for(sync_engine, "begin")
     def begin_transaction(connection: Any) -> None:
         # A writer takes the write lock up front, so it waits (busy_timeout) instead of failing;
-        # readers keep a deferred BEGIN and never block anyone under WAL.
+        # readers keep a deferred BEGIN and never block anyone under WAL. Unmarked transactions
+        # count as writes: taking the lock needlessly is slow, not taking it is an error.
         writes = connection.get_execution_options().get(WRITE_INTENT, True)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
@@ -177,15 +227,20 @@ def _create_parent_folder(url: str) -> None:
 
 @dataclass
 class Database:
-    """One process's engine and the sessionmakers for reading and writing requests."""
+    """One process's engine and the sessionmakers for reading and writing requests.
+
+    ``get_session()`` is the request's session; ``write_sessions()``/``read_sessions()`` open
+    sessions of your own (CLI, tests, background work); ``read_engine`` is for probes.
+    """
 
     engine: AsyncEngine
+    read_engine: AsyncEngine
     write_sessions: async_sessionmaker[AsyncSession]
     read_sessions: async_sessionmaker[AsyncSession]
 
     @classmethod
     def from_config(cls, config: dict[str, Any], *, for_migrations: bool = False) -> Database:
-        engine = create_engine(
+        engine = make_engine(
             DatabaseURL(config["DATABASE_URL"], config.get("DATABASE_CONNECT_ARGS", {})),
             pool_size=config["DATABASE_POOL_SIZE"],
             max_overflow=config["DATABASE_MAX_OVERFLOW"],
@@ -200,6 +255,7 @@ class Database:
         read_engine = engine.execution_options(**{WRITE_INTENT: False})
         return cls(
             engine=engine,
+            read_engine=read_engine,
             write_sessions=async_sessionmaker(engine, expire_on_commit=False),
             read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.models import Role, Visibility
+from quart_app.models import Role, User, Visibility
 from quart_app.services.accounts import create_user, get_user_by_username
 from quart_app.services.issues import add_comment, create_issue
 from quart_app.services.projects import add_member, create_label, create_project
@@ -31,26 +31,11 @@ async def seed_demo(session: AsyncSession) -> bool:
     """Create the demo data; return False (and change nothing) when it is already there."""
     if await get_user_by_username(session, "alice") is not None:
         return False
-    users = [
-        await create_user(
-            session,
-            username=name,
-            email=f"{name}@example.com",
-            password=DEMO_PASSWORD,
-            verified=True,
-            is_admin=name == "alice",
-        )
-        for name in ("alice", "bob", "carol")
-    ]
-    alice, bob, carol = users
+    alice, bob, carol = [await _demo_user(session, name) for name in ("alice", "bob", "carol")]
     project = await create_project(
-        session,
-        owner=alice,
-        key="DEMO",
-        name="Demo project",
-        description="A public project to try the tracker with.",
-        visibility=Visibility.PUBLIC,
-    )
+        session, owner=alice, key="DEMO", name="Demo project",
+        description="A public project to try the tracker with.", visibility=Visibility.PUBLIC,
+    )  # fmt: skip
     await add_member(session, project, bob, Role.MAINTAINER)
     await add_member(session, project, carol, Role.REPORTER)
     for name, color, description in DEMO_LABELS:
@@ -61,3 +46,10 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
         await add_comment(session, issue=issue, author=bob, body="Thanks, I can reproduce this.")
     return True
+
+
+async def _demo_user(session: AsyncSession, name: str) -> User:
+    return await create_user(
+        session, username=name, email=f"{name}@example.com", password=DEMO_PASSWORD,
+        verified=True, is_admin=name == "alice",
+    )  # fmt: skip

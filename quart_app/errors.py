@@ -107,12 +107,14 @@ def init_app(app: Quart) -> None:
 
     @app.errorhandler(HTTPException)
     async def handle_http_exception(error: HTTPException) -> Response:
-        if error.code is not None and error.code >= 500:
+        status = error.code or 500
+        if status == 500:
             return await handle_internal_error(error)
-        message = error.description or error.name
-        response = await error_response(error.code or 400, _code_for(error), message)
-        if error.code == 405 and error.valid_methods:  # type: ignore[attr-defined]
-            response.headers["Allow"] = ", ".join(sorted(error.valid_methods))  # type: ignore[attr-defined]
+        response = await error_response(status, _code_for(error), error.description or error.name)
+        # Keep what the exception says about itself: Allow on a 405, Retry-After on a 503, ...
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
         return response
 
     @app.errorhandler(500)

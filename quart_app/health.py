@@ -38,7 +38,7 @@ async def readyz() -> tuple[dict[str, Any], int]:
 
 
 async def _check_database() -> dict[str, str]:
-    engine = get_database().engine
+    engine = get_database().read_engine  # a probe must never wait for SQLite's write lock
     try:
         async with engine.connect() as connection:
             await connection.execute(text("SELECT 1"))

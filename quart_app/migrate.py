@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from alembic.util import CommandError
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from quart_app.db import is_migrations_engine
 
 MIGRATIONS_PATH = Path(__file__).parent / "migrations"
 FIX_COMMAND = "quart_app migrate"
@@ -40,8 +43,10 @@ def all_revisions() -> list[str]:
     return [script.revision for script in reversed(list(scripts.walk_revisions()))]
 
 
-async def _run_on(engine: AsyncEngine, operation: Any, *args: Any) -> None:
+async def _run_on(engine: AsyncEngine, operation: Callable[..., None], *args: Any) -> None:
     """Run an alembic command on a connection of ``engine`` (env.py uses the one handed over)."""
+    if not is_migrations_engine(engine):
+        raise ValueError("migrate with an engine from make_engine(..., for_migrations=True)")
 
     def run(connection: Connection) -> None:
         config = alembic_config()

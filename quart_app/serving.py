@@ -16,7 +16,7 @@ from hypercorn.config import Config
 from hypercorn.run import run
 
 from quart_app import create_app
-from quart_app.config import ENVIRONMENT_VARIABLE
+from quart_app.config import ENVIRONMENT_VARIABLE, ConfigError
 from quart_app.db import Database
 from quart_app.migrate import ensure_schema_current
 
@@ -56,13 +56,21 @@ async def check_schema_is_current(config: Mapping[str, object]) -> None:
         await database.dispose()
 
 
-def serve(host: str = "0.0.0.0") -> int:  # noqa: S104
+def serve(host: str = "0.0.0.0", *, allow_non_production: bool = False) -> int:  # noqa: S104
     """Start hypercorn; raises ConfigError, SchemaOutOfDateError or ServeSettingsError first.
 
-    This is the production server, so the production configuration is the default; the
-    workers, spawned later, inherit it through the environment.
+    This is the production server, so the production configuration is the default (the workers,
+    spawned later, inherit it through the environment), and another one must be asked for: the
+    development config has a public SECRET_KEY, and DEBUG shows tracebacks to clients.
     """
     os.environ.setdefault(ENVIRONMENT_VARIABLE, "production")
+    environment = os.environ[ENVIRONMENT_VARIABLE]
+    if environment != "production" and not allow_non_production:
+        problem = (
+            f"{ENVIRONMENT_VARIABLE}={environment} is not for serving the public: unset it, "
+            "or pass --allow-non-production to serve it anyway"
+        )
+        raise ConfigError([problem])
     hypercorn = hypercorn_config(os.environ, host=host)
     app = create_app()  # validates the configuration before any worker starts
     asyncio.run(check_schema_is_current(app.config))
@@ -76,6 +84,10 @@ def run_with_graceful_workers(config: Config) -> int:
     hypercorn worker has no handler for it and would die at once, dropping in-flight requests.
     Spawned workers inherit an ignored signal, so ignore it while they start: the parent (which
     installs its own handler) then shuts them all down gracefully, as it already does for SIGINT.
+
+    Limits: a SIGTERM arriving before the parent installs its handler is ignored; hypercorn's
+    ``terminate()`` cannot stop a stuck worker, so the platform's SIGKILL ends it; workers
+    respawned by a SIGHUP reload get the default handling back (reload is not for production).
     """
     previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
     try:

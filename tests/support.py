@@ -14,7 +14,7 @@ from sqlalchemy import text
 
 from quart_app import migrate
 from quart_app.config import ENVIRONMENT_VARIABLE
-from quart_app.db import create_engine, normalise_database_url
+from quart_app.db import make_engine, normalise_database_url
 from quart_app.models import Base
 
 T = TypeVar("T")
@@ -31,7 +31,7 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 async def execute_admin_sql(statement: str) -> None:
-    engine = create_engine(normalise_database_url(TEST_DATABASE_URL), for_migrations=True)
+    engine = make_engine(normalise_database_url(TEST_DATABASE_URL), for_migrations=True)
     try:
         async with engine.begin() as connection:
             await connection.execute(text(statement))
@@ -49,7 +49,7 @@ async def create_current_schema(url: str) -> None:
 
     tests/integration/test_migrations.py proves the migrations build exactly this schema.
     """
-    engine = create_engine(normalise_database_url(url), for_migrations=True)
+    engine = make_engine(normalise_database_url(url), for_migrations=True)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
@@ -60,3 +60,12 @@ async def create_current_schema(url: str) -> None:
 
 def config_for(database_url: str, **overrides: Any) -> dict[str, Any]:
     return {ENVIRONMENT_VARIABLE: "testing", "DATABASE_URL": database_url, **overrides}
+
+
+async def migrate_to_head(url: str) -> None:
+    """Run the real migrations on an empty database (what `quart_app migrate` does)."""
+    engine = make_engine(normalise_database_url(url), for_migrations=True)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()

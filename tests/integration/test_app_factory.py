@@ -50,7 +50,7 @@ async def test_app_refuses_to_serve_an_empty_database(database_url: str) -> None
     assert "db" not in app.extensions  # the engine was disposed, so the process can exit
 
 
-async def test_app_refuses_to_serve_a_schema_that_is_behind(database_url: str) -> None:
+async def test_app_refuses_to_serve_a_schema_newer_than_the_code(database_url: str) -> None:
     await create_current_schema(database_url)
     await set_schema_revision(database_url, "0000")
     app = create_app(config_for(database_url))

@@ -134,7 +134,7 @@ def test_a_bad_configuration_is_reported_without_a_traceback(
 
 
 def test_serve_refuses_an_unmigrated_database(runner: CliRunner) -> None:
-    result = runner.invoke(main, ["serve"])
+    result = runner.invoke(main, ["serve", "--allow-non-production"])
     assert result.exit_code == 1
     assert "run `quart_app migrate`" in result.output
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from pydantic import BaseModel, ConfigDict
-from quart import Quart
+from quart import Quart, abort
 from quart.typing import TestClientProtocol as Client
 from quart_schema import validate_request
 
@@ -38,6 +38,10 @@ async def app_with_probe_routes(database_url: str) -> AsyncIterator[Quart]:
     @app.get("/api/v1/crash")
     async def crash() -> None:
         raise RuntimeError("secret internals at /srv/app.py")
+
+    @app.get("/api/v1/maintenance")
+    async def maintenance() -> None:
+        abort(503, description="Down for maintenance.", response=None)
 
     @app.get("/page-crash")
     async def page_crash() -> None:
@@ -126,3 +130,9 @@ async def test_openapi_document_is_served(client: Client) -> None:
     response = await client.get("/openapi.json")
     assert response.status_code == 200
     assert (await response.get_json())["info"]["title"] == "quart_app"
+
+
+async def test_a_deliberate_503_keeps_its_status_and_message(app_with_probe_routes: Quart) -> None:
+    response = await app_with_probe_routes.test_client().get("/api/v1/maintenance")
+    assert response.status_code == 503
+    assert (await response.get_json())["error"]["message"] == "Down for maintenance."

@@ -8,7 +8,7 @@ from quart.typing import TestClientProtocol as Client
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.db import Database, create_engine, normalise_database_url
+from quart_app.db import Database, make_engine, normalise_database_url
 
 pytestmark = pytest.mark.integration
 
@@ -18,7 +18,7 @@ UNREACHABLE = "postgresql://nobody@127.0.0.1:1/none"
 def break_database(app: Quart) -> Database:
     """Swap in an engine that cannot connect; return the real one to dispose later."""
     working: Database = app.extensions["db"]
-    app.extensions["db"] = Database.for_engine(create_engine(normalise_database_url(UNREACHABLE)))
+    app.extensions["db"] = Database.for_engine(make_engine(normalise_database_url(UNREACHABLE)))
     return working
 
 
@@ -60,7 +60,7 @@ async def test_readyz_is_503_when_the_database_is_unreachable(app: Quart) -> Non
         app.extensions["db"] = working
 
 
-async def test_readyz_is_503_and_names_the_fix_when_the_schema_is_behind(
+async def test_readyz_is_503_and_names_the_fix_when_the_schema_is_missing(
     client: Client, session: AsyncSession
 ) -> None:
     await session.execute(text("DELETE FROM alembic_version"))

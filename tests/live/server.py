@@ -79,7 +79,8 @@ class LiveServer:
                 if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
                     return
             except httpx.TransportError:
-                time.sleep(0.1)
+                pass
+            time.sleep(0.1)
         raise TimeoutError(f"server not healthy after {START_TIMEOUT_SECONDS}s:\n{self.log()}")
 
     def stop(self) -> int:

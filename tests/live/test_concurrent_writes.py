@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quart_app import create_app, migrate
+from quart_app import create_app
 from quart_app.db import Database
 from quart_app.services.accounts import create_user
 from quart_app.services.projects import create_project
 from tests.live import server
-from tests.support import config_for
+from tests.support import config_for, migrate_to_head
 
 pytestmark = pytest.mark.slow
 
@@ -21,9 +21,9 @@ WRITES = 200
 
 
 async def migrate_and_create_project(database_url: str) -> int:
+    await migrate_to_head(database_url)
     database = Database.from_config(create_app(config_for(database_url)).config)
     try:
-        await migrate.upgrade(database.engine)
         async with database.write_sessions() as session:
             owner = await create_user(
                 session, username="writer", email="w@example.com", password="p" * 12

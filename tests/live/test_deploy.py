@@ -99,6 +99,15 @@ def test_procfile_web_serves_the_production_configuration_by_default(
     assert "SECRET_KEY is not set" in result.stderr  # production's rule, not development's
 
 
+def test_serve_refuses_the_development_configuration_unless_asked(
+    production_environment: dict[str, str],
+) -> None:
+    environment = {**production_environment, "APP_ENV": "development"}
+    result = server.run(["quart_app", "serve"], environment)
+    assert result.returncode != 0
+    assert "APP_ENV=development is not for serving the public" in result.stderr
+
+
 def test_procfile_web_refuses_a_bad_port(production_environment: dict[str, str]) -> None:
     environment = {**production_environment, "PORT": "eighty"}
     result = server.run(procfile_commands()["web"], environment)
@@ -115,7 +124,8 @@ def test_dockerfile_runs_as_a_non_root_user_with_an_exec_form_command() -> None:
 
 
 def test_dockerfile_never_migrates_at_build_time() -> None:
-    runs = " ".join(re.findall(r"^RUN .*$", DOCKERFILE.read_text(), flags=re.MULTILINE))
+    joined = DOCKERFILE.read_text().replace("\\\n", " ")  # continuation lines, joined
+    runs = " ".join(re.findall(r"^RUN .*$", joined, flags=re.MULTILINE))
     assert "migrate" not in runs
     assert "alembic" not in runs
 

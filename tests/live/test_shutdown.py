@@ -10,26 +10,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from quart_app import create_app, migrate
-from quart_app.db import Database
 from tests.live import server
-from tests.support import config_for
+from tests.support import migrate_to_head
 
 pytestmark = pytest.mark.slow
-
-
-async def migrated(database_url: str) -> None:
-    database = Database.from_config(create_app(config_for(database_url)).config)
-    try:
-        await migrate.upgrade(database.engine)
-    finally:
-        await database.dispose()
 
 
 async def test_group_sigterm_finishes_in_flight_requests_and_exits_cleanly(
     database_url: str, production_environment: dict[str, str], tmp_path: Path
 ) -> None:
-    await migrated(database_url)
+    await migrate_to_head(database_url)
     live = await asyncio.to_thread(
         server.start_probe_app, production_environment, workers=2, log_path=tmp_path / "log"
     )

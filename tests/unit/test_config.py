@@ -128,3 +128,33 @@ def test_every_problem_is_reported_at_once() -> None:
 
 def test_unusable_database_url_is_refused_by_name() -> None:
     assert "DATABASE_URL is not usable" in refusal({"DATABASE_URL": "mysql://db/app"})
+
+
+def test_production_refuses_sql_echo_which_would_log_values() -> None:
+    assert "DATABASE_ECHO is on" in refusal(production(DATABASE_ECHO="true"))
+
+
+def test_unknown_log_level_is_refused_by_name() -> None:
+    assert "LOG_LEVEL='verbose' is not valid" in refusal({"LOG_LEVEL": "verbose"})
+
+
+def test_production_refuses_the_memory_mail_backend() -> None:
+    assert "MAIL_BACKEND=memory" in refusal(production(MAIL_BACKEND="memory"))
+
+
+def test_smtp_in_production_needs_a_base_url_for_its_links() -> None:
+    assert "BASE_URL is not set" in refusal(production(SMTP_URL="smtp://mail.example:587"))
+
+
+def test_smtp_url_is_checked() -> None:
+    assert "SMTP_URL is not usable" in refusal({"SMTP_URL": "mail.example:25"})
+
+
+def test_an_smtp_url_selects_the_smtp_backend() -> None:
+    assert load({"SMTP_URL": "smtp://mail.example"})["MAIL_BACKEND"] == "smtp"
+
+
+def test_production_uses_host_only_cookie_names() -> None:
+    config = load(production())
+    assert config["AUTH_COOKIE_NAME"].startswith("__Host-")
+    assert config["CSRF_COOKIE_NAME"].startswith("__Host-")

@@ -95,3 +95,29 @@ def test_in_memory_sqlite_is_recognised(url: str) -> None:
 
 def test_sqlite_file_is_not_in_memory() -> None:
     assert not normalise_database_url("sqlite:///tracker.sqlite3").is_in_memory
+
+
+def test_libpq_connect_timeout_and_application_name_are_translated() -> None:
+    database = normalise_database_url(
+        "postgresql://db.example/t?connect_timeout=7&application_name=tracker&channel_binding=require"
+    )
+    assert database.url == "postgresql+asyncpg://db.example/t"
+    assert database.connect_args == {
+        "timeout": 7.0,
+        "server_settings": {"application_name": "tracker"},
+    }
+
+
+def test_unknown_query_parameters_are_refused_at_start_up() -> None:
+    with pytest.raises(DatabaseURLError, match="unsupported query parameters: frobnicate"):
+        normalise_database_url("postgresql://db.example/t?frobnicate=1")
+
+
+def test_a_malformed_port_is_refused_without_echoing_the_password() -> None:
+    with pytest.raises(DatabaseURLError) as caught:
+        normalise_database_url("postgresql://u:hunter2@db.example:5432:x/t")
+    assert "hunter2" not in str(caught.value)
+
+
+def test_uri_style_in_memory_sqlite_is_recognised() -> None:
+    assert normalise_database_url("sqlite:///file::memory:?cache=shared&uri=true").is_in_memory
