@@ -10,9 +10,9 @@ from typing import Any
 
 from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
-from quart_schema import Info, QuartSchema
+from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema
 
-from quart_app import db, errors, health, mail
+from quart_app import api, db, errors, health, mail
 from quart_app.config import load_config
 from quart_app.migrate import ensure_schema_current
 from quart_app.security import auth, csrf, headers, rate_limits
@@ -36,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     rate_limits.init_app(app)
     headers.init_app(app)
     app.register_blueprint(health.blueprint)
+    api.init_app(app)
 
     @app.before_serving
     async def refuse_outdated_schema() -> None:
@@ -73,9 +74,15 @@ def _trust_proxies(app: Quart) -> None:
 
 def _init_openapi(app: Quart) -> None:
     docs = app.config["DOCS_ENABLED"]
+    cookie_name = app.config["AUTH_COOKIE_NAME"]
     QuartSchema(
         app,
         info=Info(title="quart_app", version="1", description="An issue tracker for small teams."),
+        security_schemes={
+            "bearerToken": HttpSecurityScheme(scheme="bearer"),
+            "sessionCookie": APIKeySecurityScheme(in_="cookie", name=cookie_name),
+        },
+        security=[{"bearerToken": []}, {"sessionCookie": []}],
         openapi_path="/openapi.json",
         swagger_ui_path="/docs" if docs else None,
         redoc_ui_path=None,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from quart_app.db import get_database
 from quart_app.migrate import SchemaOutOfDateError, ensure_schema_current
+from quart_app.security.rate_limits import rate_exempt
 
 logger = logging.getLogger(__name__)
 blueprint = Blueprint("health", __name__)
@@ -20,12 +21,14 @@ READINESS_TIMEOUT_SECONDS = 2.0
 
 
 @blueprint.get("/healthz")
+@rate_exempt("probes must always answer, or the platform restarts a healthy app")
 async def healthz() -> dict[str, str]:
     """Liveness: the process answers; nothing else is touched, so a DB outage cannot restart it."""
     return {"status": "ok"}
 
 
 @blueprint.get("/readyz")
+@rate_exempt("probes must always answer, or the platform routes traffic away")
 async def readyz() -> tuple[dict[str, Any], int]:
     """Readiness: the database answers and its schema is the one this code expects."""
     try:
