@@ -12,7 +12,7 @@ from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema
 
-from quart_app import api, db, errors, health, mail
+from quart_app import api, db, errors, health, mail, web
 from quart_app.config import load_config
 from quart_app.migrate import ensure_schema_current
 from quart_app.security import auth, csrf, headers, rate_limits
@@ -37,6 +37,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     headers.init_app(app)
     app.register_blueprint(health.blueprint)
     api.init_app(app)
+    web.init_app(app)
 
     @app.before_serving
     async def refuse_outdated_schema() -> None:

@@ -14,7 +14,12 @@ from quart_app.api.common import (
     errors,
 )
 from quart_app.db import get_session
-from quart_app.security.auth import clear_auth_cookie, current_auth, require_api_user
+from quart_app.security.auth import (
+    clear_auth_cookie,
+    current_auth,
+    current_user_in,
+    require_api_user,
+)
 from quart_app.security.rate_limits import limit_account, rate_limit
 from quart_app.services import accounts, credentials
 
@@ -94,7 +99,8 @@ async def get_account() -> AccountOut:
 async def update_account(data: ProfileIn) -> AccountOut:
     """Change the display name."""
     session = get_session()
-    user = await session.merge(require_api_user(), load=False)
+    require_api_user()
+    user = await current_user_in(session)
     await accounts.update_profile(session, user, display_name=data.display_name)
     await session.commit()
     return AccountOut.of(user)
@@ -107,7 +113,8 @@ async def update_account(data: ProfileIn) -> AccountOut:
 async def delete_account(data: PasswordIn) -> Response:
     """Delete the account (the password confirms it). Issues and comments stay, unattributed."""
     session = get_session()
-    user = await session.merge(require_api_user(), load=False)
+    require_api_user()
+    user = await current_user_in(session)
     await accounts.delete_account(session, user, password=data.password)
     await session.commit()
     response = Response(status=204)
@@ -122,7 +129,8 @@ async def delete_account(data: PasswordIn) -> Response:
 async def change_password(data: PasswordChangeIn) -> Response:
     """Change the password; every other session is signed out."""
     session = get_session()
-    user = await session.merge(require_api_user(), load=False)
+    require_api_user()
+    user = await current_user_in(session)
     emails = await credentials.change_password(
         session, user, current_password=data.current_password, new_password=data.new_password,
         keep_session=current_auth().session_id, base_url=base_url(),
@@ -139,7 +147,8 @@ async def change_password(data: PasswordChangeIn) -> Response:
 async def change_email(data: EmailChangeIn) -> tuple[MessageOut, int]:
     """Start changing the email address: the new one must confirm it."""
     session = get_session()
-    user = await session.merge(require_api_user(), load=False)
+    require_api_user()
+    user = await current_user_in(session)
     emails = await credentials.request_email_change(
         session, user, password=data.password, new_email=data.email, base_url=base_url(),
         ttl=current_app.config["VERIFY_EMAIL_TOKEN_TTL_SECONDS"],
@@ -170,7 +179,7 @@ async def resend_verification() -> tuple[MessageOut, int]:
     user = require_api_user()
     await limit_account("verification", str(user.id))
     session = get_session()
-    user = await session.merge(user, load=False)
+    user = await current_user_in(session)
     emails = await credentials.request_verification(
         session, user, base_url=base_url(), ttl=current_app.config["VERIFY_EMAIL_TOKEN_TTL_SECONDS"]
     )

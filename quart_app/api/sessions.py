@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel
-from quart import Blueprint, Response, current_app, request
+from quart import Blueprint, Response, current_app
 from quart_schema import validate_request, validate_response
 
 from quart_app.api.common import AccountOut, RequestModel, errors
@@ -17,15 +17,14 @@ from quart_app.security.auth import (
     current_auth,
     require_api_user,
     set_auth_cookie,
+    sign_in,
 )
 from quart_app.security.csrf import csrf_token
-from quart_app.security.rate_limits import limit_account, rate_limit
-from quart_app.services import accounts, sessions
+from quart_app.security.rate_limits import rate_limit
+from quart_app.services import sessions
 from quart_app.services.sessions import session_expiry
 
 blueprint = Blueprint("api_sessions", __name__, url_prefix="/api/v1")
-
-BAD_CREDENTIALS = "That username or email and password do not match an account."
 
 
 class SignInIn(RequestModel):
@@ -60,21 +59,6 @@ class SessionList(BaseModel):
     sessions: list[SessionOut]
 
 
-async def sign_in(login: str, password: str) -> tuple[AccountOut, str]:
-    """Shared by the API and the sign-in page: check, start a session, return its cookie token."""
-    await limit_account("sign-in", login)
-    session = get_session()
-    user = await accounts.authenticate(session, login=login, password=password)
-    if user is None:
-        raise APIError(401, "INVALID_CREDENTIALS", BAD_CREDENTIALS)
-    _record, token = await sessions.start_session(
-        session, user, absolute_ttl_seconds=current_app.config["SESSION_ABSOLUTE_TIMEOUT_SECONDS"],
-        user_agent=request.headers.get("User-Agent", ""), ip_address=request.remote_addr or "",
-    )  # fmt: skip
-    await session.commit()
-    return AccountOut.of(user), token
-
-
 @blueprint.post("/session")
 @rate_limit("sign-in")
 @validate_request(SignInIn)
@@ -82,8 +66,8 @@ async def sign_in(login: str, password: str) -> tuple[AccountOut, str]:
 @errors(401, 403, 422, 429)
 async def create_session(data: SignInIn) -> Response:
     """Sign in: sets the session cookie. Scripts should use API tokens instead."""
-    account, token = await sign_in(data.login, data.password)
-    response = Response(account.model_dump_json(), content_type="application/json")
+    user, token = await sign_in(data.login, data.password)
+    response = Response(AccountOut.of(user).model_dump_json(), content_type="application/json")
     set_auth_cookie(response, token)
     return response
 

@@ -5,13 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from quart import Quart, Response, current_app, g, request
+from sqlalchemy.ext.asyncio import AsyncSession
+from werkzeug.sansio.response import Response as BaseResponse
 
-from quart_app.db import SAFE_METHODS, lookup_session, write_session
+from quart_app.db import SAFE_METHODS, get_session, lookup_session, write_session
 from quart_app.errors import APIError
 from quart_app.models import TokenScope, User
-from quart_app.services import api_tokens, sessions
+from quart_app.security.rate_limits import limit_account
+from quart_app.services import accounts, api_tokens, sessions
 
 API_PREFIX = "/api/"
+BAD_CREDENTIALS = "That username or email and password do not match an account."
 # Tokens in URLs end up in logs, proxies and browser history: refuse them outright.
 TOKEN_QUERY_PARAMETERS = ("access_token", "token", "api_key", "apikey")
 
@@ -84,7 +88,25 @@ async def _cookie_auth(token: str) -> Auth:
     return Auth(user=active.user, session_id=active.record.id, session_token=token)
 
 
-def set_auth_cookie(response: Response, token: str) -> None:
+async def sign_in(login: str, password: str) -> tuple[User, str]:
+    """Check the credentials and start a session; returns the user and the cookie's token.
+
+    Shared by the API and the sign-in page. Unknown user and wrong password fail alike.
+    """
+    await limit_account("sign-in", login)
+    session = get_session()
+    user = await accounts.authenticate(session, login=login, password=password)
+    if user is None:
+        raise APIError(401, "INVALID_CREDENTIALS", BAD_CREDENTIALS)
+    _record, token = await sessions.start_session(
+        session, user, absolute_ttl_seconds=current_app.config["SESSION_ABSOLUTE_TIMEOUT_SECONDS"],
+        user_agent=request.headers.get("User-Agent", ""), ip_address=request.remote_addr or "",
+    )  # fmt: skip
+    await session.commit()
+    return user, token
+
+
+def set_auth_cookie(response: BaseResponse, token: str) -> None:
     config = current_app.config
     response.set_cookie(
         config["AUTH_COOKIE_NAME"],
@@ -97,7 +119,7 @@ def set_auth_cookie(response: Response, token: str) -> None:
     )
 
 
-def clear_auth_cookie(response: Response) -> None:
+def clear_auth_cookie(response: BaseResponse) -> None:
     config = current_app.config
     response.delete_cookie(
         config["AUTH_COOKIE_NAME"], path="/", secure=config["SESSION_COOKIE_SECURE"], httponly=True,
@@ -109,6 +131,16 @@ async def forget_stale_cookie(response: Response) -> Response:
     if g.get("clear_auth_cookie"):
         clear_auth_cookie(response)
     return response
+
+
+async def current_user_in(session: AsyncSession) -> User:
+    """The signed-in user, attached to ``session`` so that changes to it are saved.
+
+    For writes, the user was loaded by a short lookup session (see db.lookup_session).
+    """
+    user = current_user()
+    assert user is not None, "check that someone is signed in first"
+    return await session.merge(user, load=False)
 
 
 def require_api_user(*, admin: bool = False) -> User:

@@ -15,7 +15,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 from quart import Quart, current_app, request
@@ -106,6 +106,15 @@ class Limiter:
     shared_store: Store
     local_store: Store
     enabled: bool = True
+    # For endpoints whose view functions are not ours (Quart's static, quart-schema's OpenAPI).
+    endpoint_policies: dict[str, str] = field(default_factory=dict)
+    exempt_endpoints: dict[str, str] = field(default_factory=dict)
+
+    def policy_for(self, endpoint: str, view: object) -> str | None:
+        return getattr(view, "rate_limit_policy", None) or self.endpoint_policies.get(endpoint)
+
+    def is_exempt(self, endpoint: str, view: object) -> bool:
+        return hasattr(view, "rate_limit_exempt") or endpoint in self.exempt_endpoints
 
     async def hit(self, policy_name: str, kind: str, value: str) -> None:
         """Count one hit; raise 429 with Retry-After once the limit is passed."""
@@ -157,8 +166,8 @@ async def limit_account(policy_name: str, account: str) -> None:
 
 async def enforce_route_policy() -> None:
     """before_request: the per-address limit of the route's policy."""
-    view = current_app.view_functions.get(request.endpoint or "")
-    policy_name = getattr(view, "rate_limit_policy", None)
+    endpoint = request.endpoint or ""
+    policy_name = limiter().policy_for(endpoint, current_app.view_functions.get(endpoint))
     if policy_name is not None:
         await limiter().hit(policy_name, "address", request.remote_addr or "unknown")
 
@@ -172,6 +181,8 @@ def init_app(app: Quart) -> None:
         shared_store=redis or DatabaseStore(),
         local_store=redis or MemoryStore(),
         enabled=app.config["RATE_LIMITS_ENABLED"],
+        endpoint_policies={"openapi": "api", "swagger_ui": "pages"},
+        exempt_endpoints={"static": "plain files; pages must style even when a client is limited"},
     )
     app.before_request(enforce_route_policy)
     if redis is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Integer, Table, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from quart_app import migrate
-from quart_app.db import create_engine, normalise_database_url
+from quart_app.db import make_engine, normalise_database_url
 from quart_app.models import Base
 
 pytestmark = pytest.mark.integration
@@ -23,7 +23,7 @@ CORE_TABLES = {
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(normalise_database_url(database_url), for_migrations=True)
+    engine = make_engine(normalise_database_url(database_url), for_migrations=True)
     yield engine
     await engine.dispose()
 

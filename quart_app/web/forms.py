@@ -1,0 +1,70 @@
+"""Form handling shared by the pages: field errors, sign-in redirects, safe "next" targets."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from functools import wraps
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from quart import Response, redirect, render_template, request, url_for
+from werkzeug.wrappers.response import Response as WerkzeugResponse
+
+from quart_app.mail import send_email
+from quart_app.models import User
+from quart_app.security.auth import current_user
+from quart_app.services.errors import ServiceError
+from quart_app.services.notices import EmailMessage
+
+P = ParamSpec("P")
+R = TypeVar("R")
+PageResult = Response | WerkzeugResponse | str | tuple[str, int]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only same-site paths: ``//evil.example`` or ``https://evil.example`` would leave the site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+def field_errors(error: ServiceError) -> dict[str, str]:
+    """``{"password": "Use at least 8 characters."}``; messages without a field go under "form"."""
+    errors = {d["field"] or "form": d["message"] for d in error.details if d.get("message")}
+    return errors or {"form": error.message}
+
+
+async def render_form(
+    template: str, error: ServiceError, values: Mapping[str, Any], status: int = 422, **context: Any
+) -> tuple[str, int]:
+    """Re-render a form after a refusal: the user's input kept, each message beside its field."""
+    page = await render_template(template, errors=field_errors(error), values=values, **context)
+    return page, status
+
+
+def sign_in_redirect() -> WerkzeugResponse:
+    return redirect(url_for("web_auth.sign_in_page", next=request.full_path.rstrip("?")))
+
+
+def login_required(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | WerkzeugResponse]]:
+    """Pages for signed-in people: others go to the sign-in page and come back afterwards."""
+
+    @wraps(view)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R | WerkzeugResponse:
+        if current_user() is None:
+            return sign_in_redirect()
+        return await view(*args, **kwargs)
+
+    return guarded
+
+
+def signed_in_user() -> User:
+    user = current_user()
+    assert user is not None, "use @login_required on this page"
+    return user
+
+
+async def send_all(emails: list[EmailMessage]) -> None:
+    for email in emails:
+        await send_email(email)
