@@ -6,6 +6,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Label, Membership, Project, Role, User, Visibility
+from quart_app.services.errors import ForbiddenError
+
+
+def require_verified(user: User) -> None:
+    """Only people who proved their address may create or join projects (stops throwaway spam)."""
+    if user.email_verified_at is None:
+        raise ForbiddenError(
+            "Confirm your email address first: we sent you a link when you signed up."
+        )
 
 
 async def create_project(
@@ -17,6 +26,7 @@ async def create_project(
     description: str = "",
     visibility: Visibility = Visibility.PRIVATE,
 ) -> Project:
+    require_verified(owner)
     project = Project(
         key=key.strip().upper(), name=name.strip(), description=description, visibility=visibility
     )
@@ -28,6 +38,7 @@ async def create_project(
 
 
 async def add_member(session: AsyncSession, project: Project, user: User, role: Role) -> Membership:
+    require_verified(user)
     membership = Membership(project_id=project.id, user_id=user.id, role=role)
     session.add(membership)
     await session.flush()

@@ -10,19 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.db import Database
-from quart_app.models import Issue, IssueEvent, Project, User
+from quart_app.models import Issue, IssueEvent, Project, Role, User
 from quart_app.security.passwords import verify_password
 from quart_app.services.accounts import AccountExistsError, create_user
+from quart_app.services.errors import ForbiddenError
 from quart_app.services.issues import add_comment, allocate_issue_number, create_issue
-from quart_app.services.projects import create_project
+from quart_app.services.projects import add_member, create_project
 
 pytestmark = pytest.mark.integration
 
 
 async def make_user(session: AsyncSession, name: str = "ada") -> User:
     return await create_user(
-        session, username=name, email=f"{name}@example.com", password="a fine passphrase"
-    )
+        session, username=name, email=f"{name}@example.com", password="a fine passphrase",
+        verified=True,
+    )  # fmt: skip
 
 
 async def make_project(session: AsyncSession, owner: User, key: str = "WEB") -> Project:
@@ -133,3 +135,21 @@ async def test_relationships_refuse_to_lazy_load(session: AsyncSession) -> None:
     assert reloaded is not None
     with pytest.raises(Exception, match="lazy='raise'"):
         _ = reloaded.memberships
+
+
+async def test_unverified_users_cannot_create_projects(session: AsyncSession) -> None:
+    unverified = await create_user(
+        session, username="newbie", email="newbie@example.com", password="a fine passphrase"
+    )
+    with pytest.raises(ForbiddenError, match="Confirm your email address"):
+        await create_project(session, owner=unverified, key="NEW", name="New")
+
+
+async def test_unverified_users_cannot_join_projects(session: AsyncSession) -> None:
+    owner = await make_user(session)
+    project = await make_project(session, owner)
+    unverified = await create_user(
+        session, username="newbie", email="newbie@example.com", password="a fine passphrase"
+    )
+    with pytest.raises(ForbiddenError):
+        await add_member(session, project, unverified, Role.REPORTER)

@@ -26,7 +26,7 @@ async def migrate_and_create_project(database_url: str) -> int:
     try:
         async with database.write_sessions() as session:
             owner = await create_user(
-                session, username="writer", email="w@example.com", password="p" * 12
+                session, username="writer", email="w@example.com", password="p" * 12, verified=True
             )
             project = await create_project(session, owner=owner, key="LOAD", name="Load")
             await session.commit()
