@@ -27,7 +27,11 @@ class User(TimestampMixin, Base):
     is_admin: Mapped[bool] = mapped_column(default=False)
     disabled_at: Mapped[datetime | None]
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="user", lazy="raise")
+    # The database deletes memberships with their user (ON DELETE CASCADE); the ORM must not try
+    # to set user_id to NULL first, so it leaves them to the database (passive_deletes).
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", lazy="raise", passive_deletes=True
+    )
 
 
 class UserSession(Base):

@@ -50,7 +50,9 @@ class Project(TimestampMixin, Base):
     # The last issue number handed out; incremented in the creating transaction, so no gaps.
     last_issue_number: Mapped[int] = mapped_column(default=0)
 
-    memberships: Mapped[list[Membership]] = relationship(back_populates="project", lazy="raise")
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="project", lazy="raise", passive_deletes=True
+    )
 
 
 class Membership(Base):

@@ -123,7 +123,8 @@ async def sign_up(
             token = await issue_token(session, user, VERIFY_EMAIL, ttl_seconds=verify_ttl)
             url = notices.link(base_url, "/verify-email", token=token)
             return [notices.verify_email(email, username, url)]
-    if existing is not None and existing.email == email:
+    # Check the address on its own: the username may belong to a different account.
+    if await session.scalar(select(User.id).where(User.email == email)) is not None:
         return [notices.account_exists(email, base_url)]
     return [notices.username_taken(email, username, base_url)]
 

@@ -16,6 +16,7 @@ from quart_app.services.one_time_tokens import (
     RESET_PASSWORD,
     VERIFY_EMAIL,
     consume_token,
+    find_token,
     issue_token,
 )
 from quart_app.services.sessions import revoke_other_sessions
@@ -56,12 +57,12 @@ async def reset_password(
     session: AsyncSession, *, token: str, new_password: str, base_url: str
 ) -> list[EmailMessage]:
     """Set a new password from a reset link. Signs every session out and signs nobody in."""
-    # Check the password first: a rejected password must not use the link up.
-    problems = password_problems(new_password)
+    # Check the password before using the link up: a rejected password must leave it working.
+    user = await session.get_one(User, (await find_token(session, token, RESET_PASSWORD)).user_id)
+    problems = password_problems(new_password, username=user.username, email=user.email)
     if problems:
         raise InvalidInputError.field("password", problems[0])
-    consumed = await consume_token(session, token, RESET_PASSWORD)
-    user = await session.get_one(User, consumed.user_id)
+    await consume_token(session, token, RESET_PASSWORD)
     if user.disabled_at is not None:
         raise InvalidTokenError("This link is not valid any more: it was used already or expired.")
     return await _set_password(session, user, new_password, keep_session=None, base_url=base_url)

@@ -14,7 +14,8 @@ class EmailMessage:
 
 
 def link(base_url: str, path: str, **query: str) -> str:
-    return f"{base_url.rstrip('/')}{path}?{urlencode(query)}" if query else base_url + path
+    url = base_url.rstrip("/") + path
+    return f"{url}?{urlencode(query)}" if query else url
 
 
 def verify_email(to: str, username: str, url: str) -> EmailMessage:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import OneTimeToken, User, utcnow
@@ -15,6 +15,7 @@ from quart_app.services.errors import InvalidTokenError
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose name, not a password)
 CHANGE_EMAIL = "change_email"
+INVALID_LINK = "This link is not valid any more: it was used already or expired."
 
 
 async def issue_token(
@@ -47,6 +48,21 @@ async def issue_token(
     return token
 
 
+async def find_token(session: AsyncSession, token: str, purpose: str) -> OneTimeToken:
+    """The live token, without using it up (``consume_token`` does that, atomically)."""
+    found = await session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == token_hash(token),
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+            OneTimeToken.expires_at > utcnow(),
+        )
+    )
+    if found is None:
+        raise InvalidTokenError(INVALID_LINK)
+    return found
+
+
 async def consume_token(session: AsyncSession, token: str, purpose: str) -> OneTimeToken:
     """Mark the token used and return it; fails when unknown, used, expired or for another purpose.
 
@@ -65,5 +81,5 @@ async def consume_token(session: AsyncSession, token: str, purpose: str) -> OneT
         .returning(OneTimeToken)
     )
     if consumed is None:
-        raise InvalidTokenError("This link is not valid any more: it was used already or expired.")
+        raise InvalidTokenError(INVALID_LINK)
     return consumed
