@@ -213,3 +213,138 @@ async def test_admin_page_is_for_admins_only(app: Quart, browser: Browser) -> No
     await browser.sign_up_and_verify("ada")
     await browser.sign_in("ada")
     await browser.page("/admin/users", status=403)
+
+
+async def make_admin(app: Quart, username: str) -> None:
+    from sqlalchemy import update
+
+    from quart_app.models import User
+
+    async with app.extensions["db"].write_sessions() as session:
+        await session.execute(update(User).where(User.username == username).values(is_admin=True))
+        await session.commit()
+
+
+async def test_an_admin_disables_and_enables_an_account_from_the_page(app: Quart) -> None:
+    admin, member = new_browser(app), new_browser(app)
+    await admin.sign_up_and_verify("boss")
+    await member.sign_up_and_verify("ada")
+    await make_admin(app, "boss")
+    await admin.sign_in("boss")
+    await member.sign_in("ada")
+    page = await admin.page("/admin/users")
+    ada_id = page.split("/admin/users/")[1].split("/disable")[0] if "ada@" in page else None
+    assert ada_id is not None
+    response = await admin.submit("/admin/users", f"/admin/users/{ada_id}/disable")
+    assert response.status_code == 302
+    assert "ada is disabled" in await admin.page("/admin/users")
+    assert (await member.client.get("/settings")).status_code == 302  # signed out everywhere
+    assert (await member.sign_in("ada")).status_code == 401
+    await admin.submit("/admin/users", f"/admin/users/{ada_id}/enable")
+    assert (await member.sign_in("ada")).status_code == 302
+
+
+async def test_an_admin_cannot_disable_themselves(app: Quart) -> None:
+    admin = new_browser(app)
+    await admin.sign_up_and_verify("boss")
+    await make_admin(app, "boss")
+    await admin.sign_in("boss")
+    async with app.app_context():
+        from sqlalchemy import select
+
+        from quart_app.models import User
+
+        async with app.extensions["db"].read_sessions() as session:
+            boss_id = await session.scalar(select(User.id).where(User.username == "boss"))
+    response = await admin.submit("/admin/users", f"/admin/users/{boss_id}/disable")
+    assert response.status_code == 302
+    assert "You cannot disable your own account." in await admin.page("/admin/users")
+
+
+async def test_changing_the_password_signs_other_browsers_out(app: Quart) -> None:
+    laptop, phone = new_browser(app), new_browser(app)
+    await laptop.sign_up_and_verify("ada")
+    await laptop.sign_in("ada")
+    await phone.sign_in("ada")
+    wrong = await laptop.submit(
+        "/settings",
+        "/settings/password",
+        current_password="nope",
+        new_password="another passphrase",
+    )
+    assert wrong.status_code == 422
+    assert "The current password is not correct." in await wrong.get_data(as_text=True)
+    response = await laptop.submit(
+        "/settings",
+        "/settings/password",
+        current_password=PASSWORD,
+        new_password="another passphrase",
+    )
+    assert response.status_code == 302
+    assert (await laptop.client.get("/settings")).status_code == 200
+    assert (await phone.client.get("/settings")).status_code == 302
+
+
+async def test_changing_the_email_sends_a_link_to_the_new_address(
+    app: Quart, browser: Browser
+) -> None:
+    await browser.sign_up_and_verify("ada")
+    await browser.sign_in("ada")
+    refused = await browser.submit(
+        "/settings", "/settings/email", email="new@example.com", password="no"
+    )
+    assert refused.status_code == 422
+    assert 'value="new@example.com"' in await refused.get_data(as_text=True)
+    await browser.submit("/settings", "/settings/email", email="new@example.com", password=PASSWORD)
+    token = token_from_link((await browser.emails_to("new@example.com"))[-1])
+    assert "Confirm" in await browser.page(f"/confirm-email?token={token}")
+    confirmed = await browser.submit("/settings", "/confirm-email", token=token)
+    assert confirmed.status_code == 302
+    assert "Now: new@example.com" in await browser.page("/settings")
+    again = await browser.submit("/settings", "/confirm-email", token=token)
+    assert again.status_code == 400
+
+
+async def test_the_display_name_is_saved(browser: Browser) -> None:
+    await browser.sign_up_and_verify("ada")
+    await browser.sign_in("ada")
+    response = await browser.submit("/settings", "/settings/profile", display_name="Ada Lovelace")
+    assert response.status_code == 302
+    assert 'value="Ada Lovelace"' in await browser.page("/settings")
+    too_long = await browser.submit("/settings", "/settings/profile", display_name="x" * 101)
+    assert too_long.status_code == 422
+
+
+async def test_a_token_is_revoked_from_the_page(app: Quart, browser: Browser) -> None:
+    await browser.sign_up_and_verify("ada")
+    await browser.sign_in("ada")
+    created = await browser.submit(
+        "/settings/tokens", "/settings/tokens", name="ci", scope="read_write"
+    )
+    secret = (await created.get_data(as_text=True)).split('<code class="secret">')[1].split("<")[0]
+    listing = await browser.page("/settings/tokens")
+    token_id = listing.split("/settings/tokens/")[1].split("/revoke")[0]
+    await browser.submit("/settings/tokens", f"/settings/tokens/{token_id}/revoke")
+    response = await app.test_client().get(
+        "/api/v1/account", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 401
+    assert "No tokens yet." in await browser.page("/settings/tokens")
+
+
+async def test_signing_this_browser_out_from_the_sessions_page(browser: Browser) -> None:
+    await browser.sign_up_and_verify("ada")
+    await browser.sign_in("ada")
+    page = await browser.page("/settings/sessions")
+    own_id = page.split('action="/settings/sessions/')[1].split("/revoke")[0]
+    response = await browser.submit("/settings/sessions", f"/settings/sessions/{own_id}/revoke")
+    assert response.status_code == 302
+    assert (await browser.client.get("/settings")).status_code == 302
+
+
+async def test_a_signed_in_visitor_of_the_sign_in_page_goes_on(browser: Browser) -> None:
+    await browser.sign_up_and_verify("ada")
+    await browser.sign_in("ada")
+    response = await browser.client.get("/sign-in?next=/settings")
+    assert response.headers["Location"] == "/settings"
+    assert "Welcome, ada" in await browser.page("/")
