@@ -15,7 +15,7 @@ from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSc
 from quart_app import api, db, errors, health, mail, web
 from quart_app.config import load_config
 from quart_app.migrate import ensure_schema_current
-from quart_app.security import auth, csrf, headers, rate_limits
+from quart_app.security import auth, csrf, headers, inputs, rate_limits
 
 __all__ = ["create_app"]
 
@@ -30,6 +30,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     db.init_app(app)
     errors.init_app(app)
     mail.init_app(app)
+    inputs.init_app(app)  # before any route is registered: it replaces the int converter
     # Order matters: who is asking, then CSRF (needs the session), then the rate limits.
     auth.init_app(app)
     csrf.init_app(app)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 from quart import Blueprint, Response
 from quart_schema import validate_request, validate_response
 
@@ -22,7 +22,7 @@ blueprint = Blueprint("api_tokens", __name__, url_prefix="/api/v1")
 class TokenIn(RequestModel):
     name: str
     scope: TokenScope = TokenScope.READ
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = None  # with a timezone: "2027-01-31T00:00:00Z"
 
 
 class TokenOut(BaseModel):

@@ -11,6 +11,7 @@ X-Forwarded-For: behind a proxy, set TRUSTED_PROXY_HOPS so hypercorn's ProxyFix 
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import time
@@ -125,7 +126,9 @@ class Limiter:
         now = time.time()
         window_start = int(now // limit.seconds * limit.seconds)
         store = self.shared_store if policy.shared else self.local_store
-        count = await store.hit(f"{policy_name}:{kind}:{value}", window_start, limit.seconds)
+        # Hash the value: logins and addresses can be long, and keys must fit their column.
+        digest = hashlib.sha256(value.encode()).hexdigest()[:32]
+        count = await store.hit(f"{policy_name}:{kind}:{digest}", window_start, limit.seconds)
         if count > limit.count:
             retry_after = max(1, math.ceil(window_start + limit.seconds - now))
             raise APIError(
