@@ -97,6 +97,11 @@ def init_app(app: Quart) -> None:
     app.extensions["mail"] = backend_from_config(app.config)
 
 
+def base_url() -> str:
+    """Where links in emails point: the configured BASE_URL, never the request's Host header."""
+    return str(current_app.config.get("BASE_URL") or "")
+
+
 def outbox() -> list[EmailMessage]:
     """The memory backend's sent emails (tests)."""
     backend = current_app.extensions["mail"]

@@ -7,7 +7,6 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
-from quart import current_app
 from quart_schema import document_response
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,10 +69,6 @@ def errors(*statuses: int) -> Callable[[F], F]:
         return view
 
     return decorate
-
-
-def base_url() -> str:
-    return str(current_app.config.get("BASE_URL") or "")
 
 
 async def commit_and_send(session: AsyncSession, emails: list[EmailMessage]) -> None:

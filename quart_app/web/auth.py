@@ -6,6 +6,7 @@ from quart import Blueprint, current_app, flash, redirect, render_template, requ
 
 from quart_app.db import get_session
 from quart_app.errors import APIError
+from quart_app.mail import base_url
 from quart_app.security.auth import (
     clear_auth_cookie,
     current_auth,
@@ -24,10 +25,6 @@ blueprint = Blueprint("web_auth", __name__)
 
 VERIFY_TITLE = "Confirm your email address"
 NEW_EMAIL_TITLE = "Confirm your new email address"
-
-
-def base_url() -> str:
-    return str(current_app.config.get("BASE_URL") or "")
 
 
 async def token_page(endpoint: str, title: str, token: str, error: str | None = None) -> PageResult:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from quart_app.db import get_session
+from quart_app.mail import base_url
 from quart_app.models import TokenScope
 from quart_app.security.auth import clear_auth_cookie, current_auth, current_user_in
 from quart_app.security.rate_limits import rate_limit
@@ -15,10 +16,6 @@ from quart_app.services.errors import InvalidInputError, ServiceError
 from quart_app.web.forms import PageResult, login_required, render_form, send_all, signed_in_user
 
 blueprint = Blueprint("web_settings", __name__, url_prefix="/settings")
-
-
-def base_url() -> str:
-    return str(current_app.config.get("BASE_URL") or "")
 
 
 async def settings_page(errors: dict[str, str] | None = None, status: int = 200) -> PageResult:
