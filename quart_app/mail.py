@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
 from quart import Quart, current_app
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.services.notices import EmailMessage
 
@@ -117,6 +118,13 @@ async def send_email(message: EmailMessage) -> None:
         current_app.add_background_task(_deliver, backend, message, sender)
     else:
         await _deliver(backend, message, sender)
+
+
+async def commit_and_send(session: AsyncSession, emails: list[EmailMessage]) -> None:
+    """Commit first: an email must never describe a change that was rolled back."""
+    await session.commit()
+    for email in emails:
+        await send_email(email)
 
 
 async def _deliver(backend: MailBackend, message: EmailMessage, sender: str) -> None:

@@ -9,11 +9,10 @@ from quart_app.api.common import (
     AccountOut,
     MessageOut,
     RequestModel,
-    commit_and_send,
     errors,
 )
 from quart_app.db import get_session
-from quart_app.mail import base_url
+from quart_app.mail import base_url, commit_and_send
 from quart_app.security.auth import (
     clear_auth_cookie,
     current_auth,

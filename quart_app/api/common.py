@@ -8,11 +8,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 from quart_schema import document_response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.mail import send_email
 from quart_app.models import User
-from quart_app.services.notices import EmailMessage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -69,10 +66,3 @@ def errors(*statuses: int) -> Callable[[F], F]:
         return view
 
     return decorate
-
-
-async def commit_and_send(session: AsyncSession, emails: list[EmailMessage]) -> None:
-    """Commit first: an email must never describe a change that was rolled back."""
-    await session.commit()
-    for email in emails:
-        await send_email(email)

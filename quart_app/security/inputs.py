@@ -7,6 +7,7 @@ from typing import Any
 from quart import Quart, request
 from werkzeug.routing import IntegerConverter
 
+from quart_app.db import SAFE_METHODS
 from quart_app.errors import APIError
 
 MAXIMUM_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a bigger one cannot exist: 404, not 500
@@ -37,7 +38,7 @@ def _nul_paths(value: Any, path: str) -> list[str]:
 async def refuse_nul_characters() -> None:
     """before_request: PostgreSQL cannot store NUL in text, and no person types one."""
     fields = [name for name, value in request.args.items(multi=True) if NUL in name + value]
-    if request.method not in {"GET", "HEAD", "OPTIONS"}:
+    if request.method not in SAFE_METHODS:
         form = await request.form
         fields += [name for name, value in form.items(multi=True) if NUL in name + value]
         fields += _nul_paths(await request.get_json(silent=True), "")

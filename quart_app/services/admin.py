@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quart_app.models import User, utcnow
 from quart_app.services.api_tokens import revoke_all_api_tokens
 from quart_app.services.errors import ForbiddenError, NotFoundError
-from quart_app.services.sessions import revoke_other_sessions
+from quart_app.services.sessions import revoke_sessions
 
 
 async def list_users(session: AsyncSession, *, offset: int, limit: int) -> tuple[list[User], int]:
@@ -30,7 +30,7 @@ async def set_user_disabled(
         raise ForbiddenError("You cannot disable your own account.")
     if disabled and user.disabled_at is None:
         user.disabled_at = utcnow()
-        await revoke_other_sessions(session, user, keep=None)
+        await revoke_sessions(session, user, keep=None)
         await revoke_all_api_tokens(session, user)
     elif not disabled:
         user.disabled_at = None

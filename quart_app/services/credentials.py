@@ -19,7 +19,7 @@ from quart_app.services.one_time_tokens import (
     find_token,
     issue_token,
 )
-from quart_app.services.sessions import revoke_other_sessions
+from quart_app.services.sessions import revoke_sessions
 
 
 async def request_verification(
@@ -92,7 +92,7 @@ async def _set_password(
     session: AsyncSession, user: User, password: str, *, keep_session: int | None, base_url: str
 ) -> list[EmailMessage]:
     user.password_hash = await hash_password(password)
-    await revoke_other_sessions(session, user, keep=keep_session)
+    await revoke_sessions(session, user, keep=keep_session)
     await session.flush()
     return [notices.password_changed(user.email, base_url)]
 

@@ -90,7 +90,8 @@ async def revoke_session(session: AsyncSession, user: User, session_id: int) -> 
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-async def revoke_other_sessions(session: AsyncSession, user: User, *, keep: int | None) -> None:
+async def revoke_sessions(session: AsyncSession, user: User, *, keep: int | None) -> None:
+    """Sign ``user`` out everywhere, except the session ``keep`` when one is given."""
     condition = UserSession.user_id == user.id
     if keep is not None:
         condition = condition & (UserSession.id != keep)

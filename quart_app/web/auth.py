@@ -6,7 +6,7 @@ from quart import Blueprint, current_app, flash, redirect, render_template, requ
 
 from quart_app.db import get_session
 from quart_app.errors import APIError
-from quart_app.mail import base_url
+from quart_app.mail import base_url, commit_and_send
 from quart_app.security.auth import (
     clear_auth_cookie,
     current_auth,
@@ -18,7 +18,7 @@ from quart_app.security.auth import (
 from quart_app.security.rate_limits import limit_account, rate_limit
 from quart_app.services import accounts, credentials, sessions
 from quart_app.services.errors import ServiceError
-from quart_app.web.forms import PageResult, login_required, render_form, safe_next, send_all
+from quart_app.web.forms import PageResult, login_required, render_form, safe_next
 
 blueprint = Blueprint("web_auth", __name__)
 
@@ -56,8 +56,7 @@ async def sign_up() -> PageResult:
         )  # fmt: skip
     except ServiceError as error:
         return await render_form("auth/sign_up.html", error, values)
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash(f"Almost there: we sent a link to {values['email']}. Open it to confirm.")
     return redirect(url_for("web_auth.sign_in_page"))
 
@@ -136,8 +135,7 @@ async def resend_verification() -> PageResult:
         session, await current_user_in(session), base_url=base_url(),
         ttl=current_app.config["VERIFY_EMAIL_TOKEN_TTL_SECONDS"],
     )  # fmt: skip
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash(f"We sent a new confirmation link to {user.email}.")
     return redirect(safe_next(request.args.get("next")))
 
@@ -158,8 +156,7 @@ async def forgot_password() -> PageResult:
         session, email=email, base_url=base_url(),
         ttl=current_app.config["RESET_PASSWORD_TOKEN_TTL_SECONDS"],
     )  # fmt: skip
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash("If that address has an account, a reset link is on its way. It works for an hour.")
     return redirect(url_for("web_auth.sign_in_page"))
 
@@ -186,8 +183,7 @@ async def reset_password() -> PageResult:
         )
     except ServiceError as error:
         return await render_form("auth/reset_password.html", error, values, status=400)
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash("Your password is changed and every session is signed out. Sign in with it now.")
     response = redirect(url_for("web_auth.sign_in_page"))
     clear_auth_cookie(response)

@@ -10,11 +10,9 @@ from urllib.parse import urlsplit
 from quart import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from quart_app.mail import send_email
 from quart_app.models import User
 from quart_app.security.auth import current_user
 from quart_app.services.errors import ServiceError
-from quart_app.services.notices import EmailMessage
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -63,8 +61,3 @@ def signed_in_user() -> User:
     user = current_user()
     assert user is not None, "use @login_required on this page"
     return user
-
-
-async def send_all(emails: list[EmailMessage]) -> None:
-    for email in emails:
-        await send_email(email)

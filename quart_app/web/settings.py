@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
 
 from quart_app.db import get_session
-from quart_app.mail import base_url
+from quart_app.mail import base_url, commit_and_send
 from quart_app.models import TokenScope
 from quart_app.security.auth import clear_auth_cookie, current_auth, current_user_in
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import accounts, api_tokens, credentials, sessions
 from quart_app.services.errors import InvalidInputError, ServiceError
-from quart_app.web.forms import PageResult, login_required, render_form, send_all, signed_in_user
+from quart_app.web.forms import PageResult, login_required, render_form, signed_in_user
 
 blueprint = Blueprint("web_settings", __name__, url_prefix="/settings")
 
@@ -63,8 +63,7 @@ async def change_email() -> PageResult:
         return await render_form(
             "settings/account.html", error, {"new_email": form.get("email", "")}
         )
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash("Check the new address: it has a link to confirm the change.")
     return redirect(url_for("web_settings.account"))
 
@@ -84,8 +83,7 @@ async def change_password() -> PageResult:
         )  # fmt: skip
     except ServiceError as error:
         return await render_form("settings/account.html", error, {})
-    await session.commit()
-    await send_all(emails)
+    await commit_and_send(session, emails)
     await flash("Your password is changed; your other sessions are signed out.")
     return redirect(url_for("web_settings.account"))
 
