@@ -5,9 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Role, User, Visibility
+from quart_app.services.access import ProjectAccess
 from quart_app.services.accounts import create_user, get_user_by_username
-from quart_app.services.issues import add_comment, create_issue
-from quart_app.services.projects import add_member, create_label, create_project
+from quart_app.services.comments import add_comment
+from quart_app.services.issues import create_issue
+from quart_app.services.labels import create_label
+from quart_app.services.members import join_project
+from quart_app.services.projects import create_project
 
 DEMO_PASSWORD = "correct horse battery staple"  # noqa: S105 (printed for the newcomer on purpose)
 
@@ -36,15 +40,16 @@ async def seed_demo(session: AsyncSession) -> bool:
         session, owner=alice, key="DEMO", name="Demo project",
         description="A public project to try the tracker with.", visibility=Visibility.PUBLIC,
     )  # fmt: skip
-    await add_member(session, project, bob, Role.MAINTAINER)
-    await add_member(session, project, carol, Role.REPORTER)
+    as_alice = ProjectAccess(project=project, user=alice, role=Role.OWNER)
+    await join_project(session, as_alice, bob, Role.MAINTAINER)
+    await join_project(session, as_alice, carol, Role.REPORTER)
     for name, color, description in DEMO_LABELS:
-        await create_label(session, project, name=name, color=color, description=description)
+        await create_label(session, as_alice, name=name, color=color, description=description)
+    as_bob = ProjectAccess(project=project, user=bob, role=Role.MAINTAINER)
+    as_carol = ProjectAccess(project=project, user=carol, role=Role.REPORTER)
     for title, body in DEMO_ISSUES:
-        issue = await create_issue(
-            session, project_id=project.id, author=carol, title=title, body=body
-        )
-        await add_comment(session, issue=issue, author=bob, body="Thanks, I can reproduce this.")
+        issue = await create_issue(session, as_carol, title=title, body=body)
+        await add_comment(session, as_bob, issue.number, body="Thanks, I can reproduce this.")
     return True
 
 

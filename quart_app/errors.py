@@ -20,6 +20,7 @@ from quart_app.services.errors import (
     InvalidInputError,
     InvalidTokenError,
     NotFoundError,
+    PreconditionFailedError,
     ServiceError,
 )
 
@@ -34,6 +35,7 @@ SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
     NotFoundError: 404,
     ForbiddenError: 403,
     ConflictError: 409,
+    PreconditionFailedError: 412,
 }
 
 
@@ -104,6 +106,11 @@ def init_app(app: Quart) -> None:
     async def handle_validation_error(error: RequestSchemaValidationError) -> Response:
         details = validation_details(error)
         return await error_response(422, VALIDATION_ERROR, "The request is not valid.", details)
+
+    @app.errorhandler(UnicodeDecodeError)
+    async def handle_undecodable_body(error: UnicodeDecodeError) -> Response:
+        # Parsing a JSON or form body that is not UTF-8 raises this, not a BadRequest.
+        return await error_response(400, "BAD_REQUEST", "The request body is not valid UTF-8.")
 
     @app.errorhandler(HTTPException)
     async def handle_http_exception(error: HTTPException) -> Response:

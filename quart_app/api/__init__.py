@@ -4,9 +4,21 @@ from __future__ import annotations
 
 from quart import Quart
 
-from quart_app.api import account, admin, sessions, tokens
+from quart_app.api import (
+    account,
+    admin,
+    comments,
+    events,
+    issues,
+    labels,
+    milestones,
+    projects,
+    sessions,
+    tokens,
+)
 
 
 def init_app(app: Quart) -> None:
-    for module in (account, sessions, tokens, admin):
+    modules = (account, sessions, tokens, admin, projects, labels, milestones, issues, comments)
+    for module in (*modules, events):
         app.register_blueprint(module.blueprint)

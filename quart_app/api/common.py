@@ -1,15 +1,18 @@
-"""What every API module shares: base models, the error model, committing and sending emails."""
+"""What every API module shares: base models, the error model, users as others see them, pages."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from quart import request
 from quart_schema import document_response
 
 from quart_app.models import User
+from quart_app.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page, PageRequest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -66,3 +69,60 @@ def errors(*statuses: int) -> Callable[[F], F]:
         return view
 
     return decorate
+
+
+class UserRef(BaseModel):
+    """Someone, as other people see them; null where the account was deleted."""
+
+    username: str
+    display_name: str
+
+    @classmethod
+    def of(cls, user: User | None) -> UserRef | None:
+        if user is None:
+            return None
+        return cls(username=user.username, display_name=user.display_name or user.username)
+
+
+class PageQuery(RequestModel):
+    page: int = Field(1, ge=1, le=100_000)
+    per_page: int = Field(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE)
+
+    def page_request(self) -> PageRequest:
+        return PageRequest(page=self.page, per_page=self.per_page)
+
+
+class PageOut(BaseModel):
+    """What every list answers with besides its items (the Link header has the same pages)."""
+
+    total: int
+    page: int
+    per_page: int
+    last_page: int
+
+    @classmethod
+    def of(cls, page: Page[Any]) -> PageOut:
+        return cls(
+            total=page.total, page=page.request.page, per_page=page.request.per_page,
+            last_page=page.last_page,
+        )  # fmt: skip
+
+
+def page_headers(page: Page[Any]) -> dict[str, str]:
+    """RFC 8288 ``Link`` (first, prev, next, last) and ``X-Total-Count``, as GitHub does.
+
+    The links are relative: they keep the request's filters and never trust the Host header.
+    """
+    current = page.request.page
+    targets = {"first": 1, "prev": current - 1, "next": current + 1, "last": page.last_page}
+    links = [
+        f'<{_page_url(number)}>; rel="{rel}"'
+        for rel, number in targets.items()
+        if 1 <= number <= page.last_page and not (rel in ("prev", "next") and number == current)
+    ]
+    return {"Link": ", ".join(links), "X-Total-Count": str(page.total)}
+
+
+def _page_url(number: int) -> str:
+    args = [(name, value) for name, value in request.args.items(multi=True) if name != "page"]
+    return f"{request.path}?{urlencode([*args, ('page', str(number))])}"

@@ -2,7 +2,9 @@
 
 from quart_app.models.accounts import ApiToken, OneTimeToken, TokenScope, User, UserSession
 from quart_app.models.base import Base, TimestampMixin, UTCDateTime, utcnow
+from quart_app.models.idempotency import IdempotencyKey
 from quart_app.models.limits import RateLimitCounter
+from quart_app.models.search import IssueSearchDocument
 from quart_app.models.tracker import (
     CloseReason,
     Comment,
@@ -24,10 +26,12 @@ __all__ = [
     "Base",
     "CloseReason",
     "Comment",
+    "IdempotencyKey",
     "Issue",
     "IssueAssignee",
     "IssueEvent",
     "IssueLabel",
+    "IssueSearchDocument",
     "IssueState",
     "Label",
     "Membership",

@@ -146,6 +146,16 @@ class Issue(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag; bumped on every change
     closed_at: Mapped[datetime | None]
 
+    project: Mapped[Project] = relationship(lazy="raise")
+    author: Mapped[User | None] = relationship(lazy="raise")
+    milestone: Mapped[Milestone | None] = relationship(lazy="raise")
+    labels: Mapped[list[Label]] = relationship(
+        secondary="issue_labels", lazy="raise", order_by="Label.name", passive_deletes=True
+    )
+    assignees: Mapped[list[User]] = relationship(
+        secondary="issue_assignees", lazy="raise", order_by="User.username", passive_deletes=True
+    )
+
 
 class Comment(TimestampMixin, Base):
     __tablename__ = "comments"
@@ -158,6 +168,8 @@ class Comment(TimestampMixin, Base):
     )
     body: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+    author: Mapped[User | None] = relationship(lazy="raise")
 
 
 class IssueEvent(Base):
@@ -179,3 +191,6 @@ class IssueEvent(Base):
     # {"before": ..., "after": ...} and whatever else the kind needs (label name, comment id).
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="raise")
+    issue: Mapped[Issue] = relationship(lazy="raise")

@@ -40,3 +40,9 @@ class ForbiddenError(ServiceError):
 
 class ConflictError(ServiceError):
     code = "CONFLICT"
+
+
+class PreconditionFailedError(ServiceError):
+    """The client edited a version that is no longer current (someone else changed it)."""
+
+    code = "PRECONDITION_FAILED"

@@ -1,12 +1,72 @@
-"""Issues: opening one allocates the next per-project number and records the event."""
+"""Issues: open one (the next per-project number), read, edit, close or reopen, triage, delete.
+
+Edits take the versions the client last saw (an HTTP If-Match): the issue row is locked, its
+version compared, then changed, so two people editing at once cannot overwrite each other.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
+from collections.abc import Sequence
+from dataclasses import dataclass
 
-from quart_app.models import Comment, Issue, IssueEvent, Project, User
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from quart_app.models import CloseReason, Issue, IssueState, Project, Role, User, utcnow
+from quart_app.services import events, triage
+from quart_app.services.access import ProjectAccess
+from quart_app.services.errors import InvalidInputError, NotFoundError, PreconditionFailedError
+from quart_app.services.search import refresh_search_document
+from quart_app.services.validation import clean_text
+
+TITLE_MAX = 200
+BODY_MAX = 65_536
+ISSUE_RELATIONS = (
+    selectinload(Issue.project),
+    selectinload(Issue.author),
+    selectinload(Issue.milestone),
+    selectinload(Issue.labels),
+    selectinload(Issue.assignees),
+)
+UNSET = object()  # "leave the milestone as it is", where None means "no milestone"
+
+
+@dataclass(frozen=True)
+class IssueChanges:
+    """What a PATCH asks for; None (or UNSET for milestone) leaves a field as it is."""
+
+    title: str | None = None
+    body: str | None = None
+    state: IssueState | None = None
+    close_reason: CloseReason | None = None
+    labels: Sequence[str] | None = None
+    assignees: Sequence[str] | None = None
+    milestone: str | object | None = UNSET
+
+    @property
+    def triages(self) -> bool:
+        return self.labels is not None or self.assignees is not None or self.milestone is not UNSET
+
+
+def clean_body(body: str, *, field: str = "body") -> str:
+    # Kept as typed (Markdown cares about whitespace); only the size is bounded.
+    if len(body) > BODY_MAX:
+        raise InvalidInputError.field(field, f"Use at most {BODY_MAX} characters.")
+    return body
+
+
+def check_version(issue: Issue, expected: frozenset[int] | None) -> None:
+    """``expected`` None means the client asked to overwrite whatever is there (If-Match: *)."""
+    if expected is not None and issue.version not in expected:
+        raise PreconditionFailedError(
+            f"{issue_key(issue)} changed since you read it (it is now version {issue.version}): "
+            "reload it and apply your change again."
+        )
+
+
+def issue_key(issue: Issue) -> str:
+    return f"#{issue.number}"
 
 
 async def allocate_issue_number(session: AsyncSession, project_id: int) -> int:
@@ -20,44 +80,202 @@ async def allocate_issue_number(session: AsyncSession, project_id: int) -> int:
         .where(Project.id == project_id)
         .values(last_issue_number=Project.last_issue_number + 1)
         .returning(Project.last_issue_number)
+        .execution_options(synchronize_session=False)
     )
     if number is None:
         raise LookupError(f"project {project_id} does not exist")
     return number
 
 
-async def create_issue(
-    session: AsyncSession, *, project_id: int, author: User, title: str, body: str = ""
+async def get_issue(
+    session: AsyncSession, access: ProjectAccess, number: int, *, for_update: bool = False
 ) -> Issue:
-    number = await allocate_issue_number(session, project_id)
-    issue = Issue(project_id=project_id, number=number, title=title, body=body, author_id=author.id)
-    session.add(issue)
-    await session.flush()
-    session.add(
-        IssueEvent(project_id=project_id, issue_id=issue.id, actor_id=author.id, kind="opened")
+    """The issue with its labels, assignees, author and milestone; locked for ``for_update``."""
+    statement = (
+        select(Issue)
+        .where(Issue.project_id == access.project.id, Issue.number == number)
+        .options(*ISSUE_RELATIONS)
     )
+    if for_update:
+        statement = statement.with_for_update(of=Issue)  # SQLite: the write lock is held already
+    issue = await session.scalar(statement)
+    if issue is None:
+        raise NotFoundError(f"{access.project.key} has no issue #{number}.")
     return issue
 
 
-async def add_comment(session: AsyncSession, *, issue: Issue, author: User, body: str) -> Comment:
-    comment = Comment(issue_id=issue.id, author_id=author.id, body=body)
-    session.add(comment)
+async def create_issue(
+    session: AsyncSession,
+    access: ProjectAccess,
+    *,
+    title: str,
+    body: str = "",
+    labels: Sequence[str] = (),
+    assignees: Sequence[str] = (),
+    milestone: str | None = None,
+) -> Issue:
+    author = access.require(Role.REPORTER, "open issues")
+    triaging = bool(labels or assignees or milestone is not None)
+    if triaging:
+        access.require(Role.MAINTAINER, "set labels, assignees or a milestone")
+    title = clean_text("title", title, maximum=TITLE_MAX)
+    body = clean_body(body)
+    chosen_labels = await triage.resolve_labels(session, access, labels)
+    chosen_assignees = await triage.resolve_assignees(session, access, assignees, field="assignees")
+    chosen_milestone = await triage.resolve_milestone(session, access, milestone)
+    number = await allocate_issue_number(session, access.project.id)
+    issue = Issue(
+        project=access.project, number=number, title=title, body=body, author=author,
+        milestone=None, labels=[], assignees=[],
+    )  # fmt: skip
+    session.add(issue)
     await session.flush()
-    # Increment in SQL, not in Python: two concurrent comments must both count.
-    count = await session.scalar(
-        update(Issue)
-        .where(Issue.id == issue.id)
-        .values(comment_count=Issue.comment_count + 1)
-        .returning(Issue.comment_count)
-    )
-    set_committed_value(issue, "comment_count", count)
-    session.add(
-        IssueEvent(
-            project_id=issue.project_id,
-            issue_id=issue.id,
-            actor_id=author.id,
-            kind="commented",
-            data={"comment_id": comment.id},
+    events.record_event(session, issue, author, events.OPENED)
+    triage.set_labels(session, issue, author, chosen_labels)
+    triage.set_assignees(session, issue, author, chosen_assignees)
+    triage.set_milestone(session, issue, author, chosen_milestone)
+    await refresh_search_document(session, issue)
+    return issue
+
+
+async def update_issue(
+    session: AsyncSession,
+    access: ProjectAccess,
+    number: int,
+    changes: IssueChanges,
+    *,
+    expected_versions: frozenset[int] | None,
+) -> Issue:
+    issue = await get_issue(session, access, number, for_update=True)
+    actor = access.require_issue_editor(issue)
+    if changes.triages:
+        access.require(Role.MAINTAINER, "change labels, assignees or the milestone")
+    check_version(issue, expected_versions)
+    changed = _edit_text(session, issue, actor, changes)
+    changed |= _change_state(session, issue, actor, changes)
+    changed |= await _triage(session, access, issue, actor, changes)
+    if changed:
+        issue.version += 1
+        await session.flush()
+    if changes.title is not None or changes.body is not None:
+        await refresh_search_document(session, issue)
+    return issue
+
+
+async def delete_issue(
+    session: AsyncSession,
+    access: ProjectAccess,
+    number: int,
+    *,
+    expected_versions: frozenset[int] | None,
+) -> None:
+    """Delete the issue with its comments and events; its number is not handed out again."""
+    access.require(Role.OWNER, "delete issues")
+    issue = await get_issue(session, access, number, for_update=True)
+    check_version(issue, expected_versions)
+    await session.execute(delete(Issue).where(Issue.id == issue.id))
+    session.expunge(issue)
+
+
+async def add_labels(
+    session: AsyncSession, access: ProjectAccess, number: int, names: Sequence[str]
+) -> Issue:
+    actor = access.require(Role.MAINTAINER, "label issues")
+    issue = await get_issue(session, access, number, for_update=True)
+    labels = await triage.resolve_labels(session, access, names)
+    return await _bump_if(session, issue, triage.add_labels(session, issue, actor, labels))
+
+
+async def remove_label(
+    session: AsyncSession, access: ProjectAccess, number: int, label_id: int
+) -> Issue:
+    actor = access.require(Role.MAINTAINER, "label issues")
+    issue = await get_issue(session, access, number, for_update=True)
+    if label_id not in {label.id for label in issue.labels}:
+        raise NotFoundError(f"#{number} does not have label {label_id}.")
+    kept = [label for label in issue.labels if label.id != label_id]
+    return await _bump_if(session, issue, triage.set_labels(session, issue, actor, kept))
+
+
+async def add_assignees(
+    session: AsyncSession, access: ProjectAccess, number: int, usernames: Sequence[str]
+) -> Issue:
+    actor = access.require(Role.MAINTAINER, "assign issues")
+    issue = await get_issue(session, access, number, for_update=True)
+    users = await triage.resolve_assignees(session, access, usernames, field="assignees")
+    wanted = [*issue.assignees, *(u for u in users if u not in issue.assignees)]
+    return await _bump_if(session, issue, triage.set_assignees(session, issue, actor, wanted))
+
+
+async def remove_assignee(
+    session: AsyncSession, access: ProjectAccess, number: int, username: str
+) -> Issue:
+    actor = access.require(Role.MAINTAINER, "assign issues")
+    issue = await get_issue(session, access, number, for_update=True)
+    kept = [user for user in issue.assignees if user.username != username.strip().lower()]
+    if len(kept) == len(issue.assignees):
+        raise NotFoundError(f"#{number} is not assigned to {username!r}.")
+    return await _bump_if(session, issue, triage.set_assignees(session, issue, actor, kept))
+
+
+async def _bump_if(session: AsyncSession, issue: Issue, changed: bool) -> Issue:
+    if changed:
+        issue.version += 1
+        await session.flush()
+    return issue
+
+
+def _edit_text(session: AsyncSession, issue: Issue, actor: User, changes: IssueChanges) -> bool:
+    changed = False
+    if changes.title is not None:
+        title = clean_text("title", changes.title, maximum=TITLE_MAX)
+        if title != issue.title:
+            events.record_event(
+                session, issue, actor, events.TITLE_CHANGED, before=issue.title, after=title
+            )
+            issue.title, changed = title, True
+    if changes.body is not None and clean_body(changes.body) != issue.body:
+        events.record_event(session, issue, actor, events.BODY_EDITED)
+        issue.body, changed = changes.body, True
+    return changed
+
+
+def _change_state(session: AsyncSession, issue: Issue, actor: User, changes: IssueChanges) -> bool:
+    if changes.close_reason is not None and changes.state != IssueState.CLOSED:
+        raise InvalidInputError.field("close_reason", 'A close reason goes with "state": "closed".')
+    if changes.state == IssueState.CLOSED:
+        reason = changes.close_reason or CloseReason.COMPLETED
+        if issue.state == IssueState.CLOSED and issue.close_reason == reason:
+            return False
+        events.record_event(
+            session, issue, actor, events.CLOSED,
+            before=issue.state.value, after="closed", reason=reason.value,
+        )  # fmt: skip
+        if issue.state == IssueState.OPEN:
+            issue.closed_at = utcnow()
+        issue.state, issue.close_reason = IssueState.CLOSED, reason
+        return True
+    if changes.state == IssueState.OPEN and issue.state == IssueState.CLOSED:
+        events.record_event(session, issue, actor, events.REOPENED, before="closed", after="open")
+        issue.state, issue.close_reason, issue.closed_at = IssueState.OPEN, None, None
+        return True
+    return False
+
+
+async def _triage(
+    session: AsyncSession, access: ProjectAccess, issue: Issue, actor: User, changes: IssueChanges
+) -> bool:
+    changed = False
+    if changes.labels is not None:
+        labels = await triage.resolve_labels(session, access, changes.labels)
+        changed |= triage.set_labels(session, issue, actor, labels)
+    if changes.assignees is not None:
+        users = await triage.resolve_assignees(
+            session, access, changes.assignees, field="assignees"
         )
-    )
-    return comment
+        changed |= triage.set_assignees(session, issue, actor, users)
+    if changes.milestone is not UNSET:
+        title = changes.milestone if isinstance(changes.milestone, str) else None
+        milestone = await triage.resolve_milestone(session, access, title)
+        changed |= triage.set_milestone(session, issue, actor, milestone)
+    return changed

@@ -1,12 +1,21 @@
-"""Projects: creating one makes its creator the owner."""
+"""Projects: create one (its creator becomes owner), list, change settings, delete."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import re
+
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.models import Label, Membership, Project, Role, User, Visibility
-from quart_app.services.errors import ForbiddenError
+from quart_app.models import Membership, Project, Role, User, Visibility
+from quart_app.services.access import ProjectAccess
+from quart_app.services.errors import ConflictError, ForbiddenError, InvalidInputError
+from quart_app.services.pagination import Page, PageRequest, count_rows
+from quart_app.services.validation import clean_text
+
+KEY_PATTERN = re.compile(r"[A-Z][A-Z0-9]{1,9}")
+NAME_MAX = 100
+DESCRIPTION_MAX = 2000
 
 
 def require_verified(user: User) -> None:
@@ -15,6 +24,15 @@ def require_verified(user: User) -> None:
         raise ForbiddenError(
             "Confirm your email address first: we sent you a link when you signed up."
         )
+
+
+def clean_key(key: str) -> str:
+    cleaned = key.strip().upper()
+    if not KEY_PATTERN.fullmatch(cleaned):
+        raise InvalidInputError.field(
+            "key", "A key is 2 to 10 letters or digits, starting with a letter (like WEB)."
+        )
+    return cleaned
 
 
 async def create_project(
@@ -27,8 +45,17 @@ async def create_project(
     visibility: Visibility = Visibility.PRIVATE,
 ) -> Project:
     require_verified(owner)
+    key = clean_key(key)
+    if await session.scalar(select(Project.id).where(Project.key == key)) is not None:
+        raise ConflictError(
+            f"The key {key} is taken: choose another.",
+            [{"field": "key", "message": "This key is taken."}],
+        )
     project = Project(
-        key=key.strip().upper(), name=name.strip(), description=description, visibility=visibility
+        key=key,
+        name=clean_text("name", name, maximum=NAME_MAX),
+        description=clean_text("description", description, maximum=DESCRIPTION_MAX, required=False),
+        visibility=visibility,
     )
     session.add(project)
     await session.flush()
@@ -37,22 +64,50 @@ async def create_project(
     return project
 
 
-async def add_member(session: AsyncSession, project: Project, user: User, role: Role) -> Membership:
-    require_verified(user)
-    membership = Membership(project_id=project.id, user_id=user.id, role=role)
-    session.add(membership)
+async def list_projects(
+    session: AsyncSession, user: User | None, request: PageRequest, *, mine: bool = False
+) -> Page[ProjectAccess]:
+    """The projects ``user`` can see (only theirs when ``mine``), by key, with their role."""
+    user_id = user.id if user is not None else None
+    joined = and_(Membership.project_id == Project.id, Membership.user_id == user_id)
+    visible = (
+        Membership.id.is_not(None)
+        if mine
+        else or_(Project.visibility == Visibility.PUBLIC, Membership.id.is_not(None))
+    )
+    statement = (
+        select(Project, Membership.role).outerjoin(Membership, joined).where(visible)
+    ).order_by(Project.key)
+    total = await count_rows(session, statement)
+    rows = await session.execute(statement.limit(request.per_page).offset(request.offset))
+    items = [ProjectAccess(project=project, user=user, role=role) for project, role in rows]
+    return Page(items=items, total=total, request=request)
+
+
+async def update_project(
+    session: AsyncSession,
+    access: ProjectAccess,
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    visibility: Visibility | None = None,
+) -> Project:
+    access.require(Role.OWNER, "change the project's settings")
+    project = access.project
+    if name is not None:
+        project.name = clean_text("name", name, maximum=NAME_MAX)
+    if description is not None:
+        project.description = clean_text(
+            "description", description, maximum=DESCRIPTION_MAX, required=False
+        )
+    if visibility is not None:
+        project.visibility = visibility
     await session.flush()
-    return membership
+    return project
 
 
-async def create_label(
-    session: AsyncSession, project: Project, *, name: str, color: str, description: str = ""
-) -> Label:
-    label = Label(project_id=project.id, name=name, color=color, description=description)
-    session.add(label)
-    await session.flush()
-    return label
-
-
-async def get_project_by_key(session: AsyncSession, key: str) -> Project | None:
-    return await session.scalar(select(Project).where(Project.key == key.strip().upper()))
+async def delete_project(session: AsyncSession, access: ProjectAccess) -> None:
+    """Delete the project with its issues, comments, labels and milestones (the database
+    cascades), in one statement."""
+    access.require(Role.OWNER, "delete the project")
+    await session.execute(delete(Project).where(Project.id == access.project.id))

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.integration
 
 UNSAFE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 INT_ARGUMENT = re.compile(r"<int:[^>]+>")
+STRING_ARGUMENT = re.compile(r"<string:[^>]+>")
 
 
 async def display_name(client: Client) -> str:
@@ -148,11 +149,12 @@ async def refused_as_csrf(response: Response) -> bool:
 
 
 def unsafe_routes(app: Quart) -> list[tuple[str, str, str]]:
-    """(method, path, endpoint) for every unsafe method of every rule, <int:...> filled with 1."""
+    """(method, path, endpoint) for every unsafe method of every rule, arguments filled in."""
     routes = []
     for rule in app.url_map.iter_rules():
         for method in sorted(set(rule.methods or ()) & set(UNSAFE_METHODS)):
-            routes.append((method, INT_ARGUMENT.sub("1", rule.rule), rule.endpoint))
+            path = STRING_ARGUMENT.sub("ada", INT_ARGUMENT.sub("1", rule.rule))
+            routes.append((method, path, rule.endpoint))
     return routes
 
 

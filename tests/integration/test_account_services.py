@@ -22,9 +22,9 @@ from quart_app.services.accounts import (
 )
 from quart_app.services.credentials import verify_email
 from quart_app.services.errors import ConflictError, InvalidInputError
-from quart_app.services.issues import create_issue
 from quart_app.services.notices import EmailMessage
-from quart_app.services.projects import add_member, create_project
+from quart_app.services.projects import create_project
+from tests.factories import add_member, open_issue
 
 pytestmark = pytest.mark.integration
 
@@ -296,7 +296,7 @@ async def test_deleting_an_account_keeps_its_issues_without_an_author(database: 
     async with database.write_sessions() as session:
         ada, bob = await make_user(session, "ada"), await make_user(session, "bob")
         project = await create_project(session, owner=ada, key="WEB", name="Website")
-        issue = await create_issue(session, project_id=project.id, author=bob, title="Broken")
+        issue = await open_issue(session, project, bob, title="Broken")
         await session.commit()
 
     async with database.write_sessions() as session:
@@ -317,7 +317,7 @@ async def test_deleting_a_member_removes_the_user_and_memberships_and_keeps_issu
         ada, bob = await make_user(session, "ada"), await make_user(session, "bob")
         project = await create_project(session, owner=ada, key="WEB", name="Website")
         await add_member(session, project, bob, Role.REPORTER)
-        issue = await create_issue(session, project_id=project.id, author=bob, title="Broken")
+        issue = await open_issue(session, project, bob, title="Broken")
         await session.commit()
 
     async with database.write_sessions() as session:

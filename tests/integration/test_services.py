@@ -13,9 +13,11 @@ from quart_app.db import Database
 from quart_app.models import Issue, IssueEvent, Project, Role, User
 from quart_app.security.passwords import verify_password
 from quart_app.services.accounts import AccountExistsError, create_user
+from quart_app.services.comments import add_comment
 from quart_app.services.errors import ForbiddenError
-from quart_app.services.issues import add_comment, allocate_issue_number, create_issue
-from quart_app.services.projects import add_member, create_project
+from quart_app.services.issues import allocate_issue_number
+from quart_app.services.projects import create_project
+from tests.factories import acting_as, add_member, open_issue
 
 pytestmark = pytest.mark.integration
 
@@ -51,7 +53,7 @@ async def test_issue_numbers_count_up_per_project(session: AsyncSession) -> None
     owner = await make_user(session)
     web, api = await make_project(session, owner, "WEB"), await make_project(session, owner, "API")
     numbers = [
-        (await create_issue(session, project_id=project.id, author=owner, title="t")).number
+        (await open_issue(session, project, owner, title="t")).number
         for project in (web, web, api, web)
     ]
     assert numbers == [1, 2, 1, 3]
@@ -65,13 +67,15 @@ async def test_allocating_a_number_for_a_missing_project_fails(session: AsyncSes
 async def test_a_rolled_back_creation_leaves_no_gap(database: Database) -> None:
     async with database.write_sessions() as session:
         owner = await make_user(session)
-        project = await make_project(session, owner)
+        project_id = (await make_project(session, owner)).id
         await session.commit()
     async with database.write_sessions() as session:
-        await create_issue(session, project_id=project.id, author=owner, title="abandoned")
+        project, owner = await session.get_one(Project, project_id), await session.merge(owner)
+        await open_issue(session, project, owner, title="abandoned")
         await session.rollback()
     async with database.write_sessions() as session:
-        issue = await create_issue(session, project_id=project.id, author=owner, title="kept")
+        project, owner = await session.get_one(Project, project_id), await session.merge(owner)
+        issue = await open_issue(session, project, owner, title="kept")
         assert issue.number == 1
 
 
@@ -83,7 +87,8 @@ async def test_concurrent_creations_get_distinct_consecutive_numbers(database: D
 
     async def open_one() -> int:
         async with database.write_sessions() as session:
-            issue = await create_issue(session, project_id=project.id, author=owner, title="race")
+            mine = await session.get_one(Project, project.id), await session.get_one(User, owner.id)
+            issue = await open_issue(session, *mine, title="race")
             await session.commit()
             return issue.number
 
@@ -96,9 +101,9 @@ async def test_opening_and_commenting_record_events_and_count_comments(
 ) -> None:
     author = await make_user(session)
     project = await make_project(session, author)
-    issue = await create_issue(session, project_id=project.id, author=author, title="t")
-    comment = await add_comment(session, issue=issue, author=author, body="first")
-    await add_comment(session, issue=issue, author=author, body="second")
+    issue = await open_issue(session, project, author, title="t")
+    comment = await add_comment(session, acting_as(project, author), issue.number, body="first")
+    await add_comment(session, acting_as(project, author), issue.number, body="second")
     assert issue.comment_count == 2
     events = (await session.scalars(select(IssueEvent).order_by(IssueEvent.id))).all()
     assert [event.kind for event in events] == ["opened", "commented", "commented"]
@@ -119,7 +124,7 @@ async def test_timestamps_come_back_timezone_aware_in_utc(database: Database) ->
 async def test_naive_datetimes_are_refused(session: AsyncSession) -> None:
     owner = await make_user(session)
     project = await make_project(session, owner)
-    issue = await create_issue(session, project_id=project.id, author=owner, title="t")
+    issue = await open_issue(session, project, owner, title="t")
     issue.closed_at = datetime(2026, 1, 1)
     with pytest.raises(Exception, match="naive datetimes are ambiguous"):
         await session.flush()

@@ -1,0 +1,76 @@
+"""The events table: every change to an issue, read back as its timeline and the project feed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from quart_app.models import Comment, Issue, IssueEvent, User
+from quart_app.services.access import ProjectAccess
+from quart_app.services.pagination import Page, PageRequest, paginate
+
+# What each kind carries in ``data``: "before"/"after" values, stored as names (not ids), so
+# the history still reads right after a label, milestone or account is renamed or deleted.
+OPENED = "opened"
+TITLE_CHANGED = "title_changed"  # before, after
+BODY_EDITED = "body_edited"
+CLOSED = "closed"  # before "open", after "closed", reason
+REOPENED = "reopened"  # before "closed", after "open"
+LABELED = "labeled"  # after: label name
+UNLABELED = "unlabeled"  # before: label name
+ASSIGNED = "assigned"  # after: username
+UNASSIGNED = "unassigned"  # before: username
+MILESTONED = "milestoned"  # before, after: milestone titles or null
+COMMENTED = "commented"  # comment_id
+
+
+def record_event(
+    session: AsyncSession, issue: Issue, actor: User | None, kind: str, **data: Any
+) -> IssueEvent:
+    event = IssueEvent(
+        project_id=issue.project_id,
+        issue_id=issue.id,
+        actor_id=actor.id if actor is not None else None,
+        kind=kind,
+        data=data,
+    )
+    session.add(event)
+    return event
+
+
+async def issue_timeline(
+    session: AsyncSession, issue: Issue, request: PageRequest
+) -> tuple[Page[IssueEvent], dict[int, Comment]]:
+    """The issue's events, oldest first, and the comments they refer to (by id; deleted ones
+    are missing). Three queries whatever the page size: events, actors, comments with authors.
+    """
+    statement = (
+        select(IssueEvent)
+        .where(IssueEvent.issue_id == issue.id)
+        .options(selectinload(IssueEvent.actor))
+        .order_by(IssueEvent.id)
+    )
+    page = await paginate(session, statement, request)
+    comment_ids = [e.data.get("comment_id") for e in page.items if e.kind == COMMENTED]
+    comments = await session.scalars(
+        select(Comment)
+        .where(Comment.id.in_([i for i in comment_ids if isinstance(i, int)]))
+        .options(selectinload(Comment.author))
+    )
+    return page, {comment.id: comment for comment in comments}
+
+
+async def project_activity(
+    session: AsyncSession, access: ProjectAccess, request: PageRequest
+) -> Page[IssueEvent]:
+    """The project's events, newest first, each with its issue and actor loaded."""
+    statement = (
+        select(IssueEvent)
+        .where(IssueEvent.project_id == access.project.id)
+        .options(selectinload(IssueEvent.actor), selectinload(IssueEvent.issue))
+        .order_by(IssueEvent.created_at.desc(), IssueEvent.id.desc())
+    )
+    return await paginate(session, statement, request)

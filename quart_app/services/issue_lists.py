@@ -1,0 +1,161 @@
+"""Finding issues: filters that combine, full-text search, sorting, pages.
+
+A page costs a fixed number of queries whatever its size: the count, the page, and one
+selectin query per relation (labels, assignees, authors, milestones, projects).
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from quart_app.models import Issue, IssueAssignee, IssueLabel, IssueState, Label, Milestone, User
+from quart_app.services.access import ProjectAccess, visible_project_ids
+from quart_app.services.errors import InvalidInputError
+from quart_app.services.issues import ISSUE_RELATIONS
+from quart_app.services.pagination import Page, PageRequest, paginate
+from quart_app.services.search import matching_issue_ids
+
+ANYONE = "*"
+NOBODY = "none"
+ME = "me"
+
+
+class StateFilter(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+class SortKey(enum.StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    COMMENTS = "comments"
+
+
+class Direction(enum.StrEnum):
+    ASC = "asc"
+    DESC = "desc"
+
+
+class Relation(enum.StrEnum):
+    """For the cross-project view: issues assigned to me, or opened by me."""
+
+    ASSIGNED = "assigned"
+    CREATED = "created"
+
+
+SORT_COLUMNS = {
+    SortKey.CREATED: Issue.created_at,
+    SortKey.UPDATED: Issue.updated_at,
+    SortKey.COMMENTS: Issue.comment_count,
+}
+
+
+@dataclass(frozen=True)
+class IssueFilters:
+    state: StateFilter = StateFilter.OPEN
+    labels: tuple[str, ...] = ()  # all of them
+    assignee: str | None = None  # a username, "none", "*" or "me"
+    author: str | None = None  # a username or "me"
+    milestone: str | None = None  # a title, "none" or "*"
+    query: str = ""
+    sort: SortKey = SortKey.CREATED
+    direction: Direction = Direction.DESC
+    page: PageRequest = field(default_factory=PageRequest)
+
+
+async def list_project_issues(
+    session: AsyncSession, access: ProjectAccess, filters: IssueFilters
+) -> Page[Issue]:
+    statement = select(Issue).where(Issue.project_id == access.project.id)
+    statement = _filtered(session, statement, filters, access.user)
+    statement = statement.where(*_label_conditions(filters.labels, access.project.id))
+    if filters.milestone is not None:
+        statement = statement.where(_milestone_condition(filters.milestone, access.project.id))
+    return await paginate(session, _sorted(statement, filters), filters.page)
+
+
+async def list_my_issues(
+    session: AsyncSession, user: User, relation: Relation, filters: IssueFilters
+) -> Page[Issue]:
+    """Issues assigned to or opened by ``user`` in every project they can still see."""
+    mine = (
+        Issue.author_id == user.id
+        if relation == Relation.CREATED
+        else Issue.id.in_(select(IssueAssignee.issue_id).where(IssueAssignee.user_id == user.id))
+    )
+    statement = select(Issue).where(mine, Issue.project_id.in_(visible_project_ids(user)))
+    statement = _filtered(session, statement, filters, user)
+    statement = statement.where(*_label_conditions(filters.labels, None))
+    return await paginate(session, _sorted(statement, filters), filters.page)
+
+
+def _filtered(
+    session: AsyncSession, statement: Select[Issue], filters: IssueFilters, user: User | None
+) -> Select[Issue]:
+    if filters.state != StateFilter.ALL:
+        statement = statement.where(Issue.state == IssueState(filters.state.value))
+    if filters.assignee is not None:
+        statement = statement.where(_assignee_condition(filters.assignee, user))
+    if filters.author is not None:
+        author_id = _user_id(filters.author, user, "author")
+        statement = statement.where(Issue.author_id == author_id)
+    search = matching_issue_ids(session.get_bind().dialect.name, filters.query)
+    if search is not None:
+        statement = statement.where(search)
+    return statement
+
+
+def _sorted(statement: Select[Issue], filters: IssueFilters) -> Select[Issue]:
+    column = SORT_COLUMNS[filters.sort]
+    if filters.direction == Direction.ASC:
+        ordered = statement.order_by(column.asc(), Issue.id.asc())
+    else:
+        ordered = statement.order_by(column.desc(), Issue.id.desc())
+    return ordered.options(*ISSUE_RELATIONS)
+
+
+def _user_id(name: str, user: User | None, field: str) -> ColumnElement[int] | int:
+    if name == ME:
+        if user is None:
+            raise InvalidInputError.field(field, 'Sign in to use "me".')
+        return user.id
+    return select(User.id).where(User.username == name.strip().lower()).scalar_subquery()
+
+
+def _assignee_condition(assignee: str, user: User | None) -> ColumnElement[bool]:
+    assigned = exists().where(IssueAssignee.issue_id == Issue.id)
+    if assignee == NOBODY:
+        return ~assigned
+    if assignee == ANYONE:
+        return assigned
+    return assigned.where(IssueAssignee.user_id == _user_id(assignee, user, "assignee"))
+
+
+def _label_conditions(names: tuple[str, ...], project_id: int | None) -> list[ColumnElement[bool]]:
+    """One condition per label: the issue must carry all of them."""
+    conditions: list[ColumnElement[bool]] = []
+    for name in dict.fromkeys(names):
+        labelled = (
+            exists()
+            .where(IssueLabel.issue_id == Issue.id, IssueLabel.label_id == Label.id)
+            .where(Label.name == name)
+        )
+        if project_id is not None:
+            labelled = labelled.where(Label.project_id == project_id)
+        conditions.append(labelled)
+    return conditions
+
+
+def _milestone_condition(milestone: str, project_id: int) -> ColumnElement[bool]:
+    if milestone == NOBODY:
+        return Issue.milestone_id.is_(None)
+    if milestone == ANYONE:
+        return Issue.milestone_id.is_not(None)
+    return Issue.milestone_id.in_(
+        select(Milestone.id).where(Milestone.project_id == project_id, Milestone.title == milestone)
+    )
