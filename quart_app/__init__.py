@@ -13,6 +13,7 @@ from quart import Quart
 from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema
 
 from quart_app import api, db, errors, health, mail, web
+from quart_app.api.openapi import ApiDocument
 from quart_app.config import load_config
 from quart_app.migrate import ensure_schema_current
 from quart_app.security import auth, csrf, headers, inputs, rate_limits
@@ -88,5 +89,6 @@ def _init_openapi(app: Quart) -> None:
         openapi_path="/openapi.json",
         swagger_ui_path="/docs" if docs else None,
         redoc_ui_path=None,
+        openapi_provider_class=ApiDocument,
         scalar_ui_path=None,
     )

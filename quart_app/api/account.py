@@ -11,6 +11,7 @@ from quart_app.api.common import (
     RequestModel,
     errors,
 )
+from quart_app.api.openapi import public
 from quart_app.db import get_session
 from quart_app.mail import base_url, commit_and_send
 from quart_app.security.auth import (
@@ -65,6 +66,7 @@ class PasswordResetConfirmIn(RequestModel):
 
 
 @blueprint.post("/account")
+@public
 @rate_limit("sign-up")
 @validate_request(SignUpIn)
 @validate_response(MessageOut, 202)
@@ -157,6 +159,7 @@ async def change_email(data: EmailChangeIn) -> tuple[MessageOut, int]:
 
 
 @blueprint.post("/account/email/confirm")
+@public
 @rate_limit("verification")
 @validate_request(TokenIn)
 @validate_response(AccountOut)
@@ -187,6 +190,7 @@ async def resend_verification() -> tuple[MessageOut, int]:
 
 
 @blueprint.post("/account/verification/confirm")
+@public
 @rate_limit("verification")
 @validate_request(TokenIn)
 @validate_response(AccountOut)
@@ -200,6 +204,7 @@ async def confirm_verification(data: TokenIn) -> AccountOut:
 
 
 @blueprint.post("/password-reset")
+@public
 @rate_limit("password-reset")
 @validate_request(PasswordResetIn)
 @validate_response(MessageOut, 202)
@@ -217,6 +222,7 @@ async def request_password_reset(data: PasswordResetIn) -> tuple[MessageOut, int
 
 
 @blueprint.post("/password-reset/confirm")
+@public
 @rate_limit("password-reset")
 @validate_request(PasswordResetConfirmIn)
 @errors(400, 403, 422, 429)

@@ -11,6 +11,13 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 from quart_app.api import idempotency
 from quart_app.api.access import project_for_reading, project_for_writing
 from quart_app.api.common import PageOut, PageQuery, RequestModel, UserRef, errors, page_headers
+from quart_app.api.openapi import (
+    needs_if_match,
+    paginated,
+    public,
+    sends_etag,
+    takes_idempotency_key,
+)
 from quart_app.api.preconditions import etag_header, required_versions
 from quart_app.db import get_session
 from quart_app.markdown import render_markdown
@@ -61,6 +68,8 @@ def comment_response(comment: Comment, status: int = 200) -> CommentResponse:
 
 
 @blueprint.get(COMMENTS)
+@public
+@paginated
 @rate_limit("api")
 @validate_querystring(PageQuery)
 @validate_response(CommentPage)
@@ -76,6 +85,7 @@ async def list_comments(
 
 
 @blueprint.post(COMMENTS)
+@takes_idempotency_key
 @rate_limit("api")
 @validate_request(CommentIn)
 @validate_response(CommentOut, 201)
@@ -95,6 +105,8 @@ async def create_comment(key: str, number: int, data: CommentIn) -> CommentRespo
 
 
 @blueprint.get(COMMENT)
+@public
+@sends_etag
 @rate_limit("api")
 @validate_response(CommentOut)
 @errors(400, 401, 404, 429)
@@ -105,6 +117,7 @@ async def get_comment(key: str, number: int, comment_id: int) -> CommentResponse
 
 
 @blueprint.patch(COMMENT)
+@needs_if_match
 @rate_limit("api")
 @validate_request(CommentIn)
 @validate_response(CommentOut)
@@ -124,6 +137,7 @@ async def update_comment(
 
 
 @blueprint.delete(COMMENT)
+@needs_if_match
 @rate_limit("api")
 @errors(400, 401, 403, 404, 412, 428, 429)
 async def delete_comment(key: str, number: int, comment_id: int) -> Response:

@@ -12,6 +12,7 @@ from quart_schema import validate_querystring, validate_response
 from quart_app.api.access import project_for_reading
 from quart_app.api.comments import CommentOut
 from quart_app.api.common import PageOut, PageQuery, UserRef, errors, page_headers
+from quart_app.api.openapi import paginated, public
 from quart_app.db import get_session
 from quart_app.models import Comment, Issue, IssueEvent
 from quart_app.security.rate_limits import rate_limit
@@ -75,6 +76,8 @@ def timeline_item(event: IssueEvent, comments: dict[int, Comment]) -> TimelineIt
 
 
 @blueprint.get("/issues/<int:number>/timeline")
+@public
+@paginated
 @rate_limit("api")
 @validate_querystring(PageQuery)
 @validate_response(TimelinePage)
@@ -92,6 +95,8 @@ async def get_timeline(
 
 
 @blueprint.get("/events")
+@public
+@paginated
 @rate_limit("api")
 @validate_querystring(PageQuery)
 @validate_response(ActivityPage)

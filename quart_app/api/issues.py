@@ -19,6 +19,13 @@ from quart_app.api.common import (
     page_headers,
 )
 from quart_app.api.labels import LabelOut
+from quart_app.api.openapi import (
+    needs_if_match,
+    paginated,
+    public,
+    sends_etag,
+    takes_idempotency_key,
+)
 from quart_app.api.preconditions import etag_header, required_versions
 from quart_app.db import get_session
 from quart_app.markdown import render_markdown
@@ -166,6 +173,8 @@ def issue_response(issue: Issue, status: int = 200) -> IssueResponse:
 
 
 @blueprint.get("/projects/<string:key>/issues")
+@public
+@paginated
 @rate_limit("api")
 @validate_querystring(IssueQuery)
 @validate_response(IssuePage)
@@ -179,6 +188,7 @@ async def list_issues(key: str, query_args: IssueQuery) -> tuple[IssuePage, int,
 
 
 @blueprint.get("/issues")
+@paginated
 @rate_limit("api")
 @validate_querystring(MyIssueQuery)
 @validate_response(IssuePage)
@@ -193,6 +203,7 @@ async def list_my_issues(query_args: MyIssueQuery) -> tuple[IssuePage, int, dict
 
 
 @blueprint.post("/projects/<string:key>/issues")
+@takes_idempotency_key
 @rate_limit("api")
 @validate_request(IssueCreate)
 @validate_response(IssueOut, 201)
@@ -216,6 +227,8 @@ async def create_issue(key: str, data: IssueCreate) -> IssueResponse:
 
 
 @blueprint.get(ISSUE)
+@public
+@sends_etag
 @rate_limit("api")
 @validate_response(IssueOut)
 @errors(400, 401, 404, 429)
@@ -226,6 +239,7 @@ async def get_issue(key: str, number: int) -> IssueResponse:
 
 
 @blueprint.patch(ISSUE)
+@needs_if_match
 @rate_limit("api")
 @validate_request(IssueUpdate)
 @validate_response(IssueOut)
@@ -243,6 +257,7 @@ async def update_issue(key: str, number: int, data: IssueUpdate) -> IssueRespons
 
 
 @blueprint.delete(ISSUE)
+@needs_if_match
 @rate_limit("api")
 @errors(400, 401, 403, 404, 412, 428, 429)
 async def delete_issue(key: str, number: int) -> Response:
@@ -255,6 +270,7 @@ async def delete_issue(key: str, number: int) -> Response:
 
 
 @blueprint.post(f"{ISSUE}/labels")
+@sends_etag
 @rate_limit("api")
 @validate_request(LabelNames)
 @validate_response(IssueOut)
@@ -269,6 +285,7 @@ async def add_issue_labels(key: str, number: int, data: LabelNames) -> IssueResp
 
 
 @blueprint.delete(f"{ISSUE}/labels/<int:label_id>")
+@sends_etag
 @rate_limit("api")
 @validate_response(IssueOut)
 @errors(400, 401, 403, 404, 429)
@@ -282,6 +299,7 @@ async def remove_issue_label(key: str, number: int, label_id: int) -> IssueRespo
 
 
 @blueprint.post(f"{ISSUE}/assignees")
+@sends_etag
 @rate_limit("api")
 @validate_request(Usernames)
 @validate_response(IssueOut)
@@ -296,6 +314,7 @@ async def add_issue_assignees(key: str, number: int, data: Usernames) -> IssueRe
 
 
 @blueprint.delete(f"{ISSUE}/assignees/<string:username>")
+@sends_etag
 @rate_limit("api")
 @validate_response(IssueOut)
 @errors(400, 401, 403, 404, 429)

@@ -8,6 +8,7 @@ from quart_schema import validate_request, validate_response
 
 from quart_app.api.access import project_for_reading, project_for_writing
 from quart_app.api.common import RequestModel, errors
+from quart_app.api.openapi import public
 from quart_app.db import get_session
 from quart_app.models import Label
 from quart_app.security.rate_limits import rate_limit
@@ -48,6 +49,7 @@ class LabelList(BaseModel):
 
 
 @blueprint.get("/labels")
+@public
 @rate_limit("api")
 @validate_response(LabelList)
 @errors(400, 401, 404, 429)

@@ -11,6 +11,7 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 
 from quart_app.api.access import project_for_reading, project_for_writing
 from quart_app.api.common import RequestModel, errors
+from quart_app.api.openapi import public
 from quart_app.db import get_session
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import milestones
@@ -69,6 +70,7 @@ class MilestoneList(BaseModel):
 
 
 @blueprint.get("/milestones")
+@public
 @rate_limit("api")
 @validate_querystring(MilestoneQuery)
 @validate_response(MilestoneList)
@@ -81,6 +83,7 @@ async def list_milestones(key: str, query_args: MilestoneQuery) -> MilestoneList
 
 
 @blueprint.get("/milestones/<int:milestone_id>")
+@public
 @rate_limit("api")
 @validate_response(MilestoneOut)
 @errors(400, 401, 404, 429)

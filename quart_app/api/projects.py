@@ -18,6 +18,7 @@ from quart_app.api.common import (
     errors,
     page_headers,
 )
+from quart_app.api.openapi import paginated, public
 from quart_app.db import get_session
 from quart_app.models import Membership, Role, Visibility
 from quart_app.security.auth import current_user, current_user_in, require_api_user
@@ -101,6 +102,8 @@ class MemberList(BaseModel):
 
 
 @blueprint.get("/projects")
+@public
+@paginated
 @rate_limit("api")
 @validate_querystring(ProjectQuery)
 @validate_response(ProjectPage)
@@ -136,6 +139,7 @@ async def create_project(data: ProjectCreate) -> tuple[ProjectOut, int]:
 
 
 @blueprint.get("/projects/<string:key>")
+@public
 @rate_limit("api")
 @validate_response(ProjectOut)
 @errors(400, 401, 404, 429)
@@ -173,6 +177,7 @@ async def delete_project(key: str) -> Response:
 
 
 @blueprint.get("/projects/<string:key>/members")
+@public
 @rate_limit("api")
 @validate_response(MemberList)
 @errors(400, 401, 404, 429)

@@ -9,6 +9,7 @@ from quart import Blueprint, Response, current_app
 from quart_schema import document_response, validate_request, validate_response
 
 from quart_app.api.common import AccountOut, RequestModel, errors
+from quart_app.api.openapi import public
 from quart_app.db import get_session
 from quart_app.errors import APIError
 from quart_app.models import UserSession
@@ -60,6 +61,7 @@ class SessionList(BaseModel):
 
 
 @blueprint.post("/session")
+@public
 @rate_limit("sign-in")
 @validate_request(SignInIn)
 @document_response(AccountOut)  # documented, not validated: the response also sets the cookie
