@@ -21,6 +21,7 @@ from quart_app.services.errors import (
     InvalidTokenError,
     NotFoundError,
     PreconditionFailedError,
+    PreconditionRequiredError,
     ServiceError,
 )
 
@@ -36,6 +37,7 @@ SERVICE_ERROR_STATUS: dict[type[ServiceError], int] = {
     ForbiddenError: 403,
     ConflictError: 409,
     PreconditionFailedError: 412,
+    PreconditionRequiredError: 428,
 }
 
 
@@ -99,7 +101,10 @@ def init_app(app: Quart) -> None:
 
     @app.errorhandler(ServiceError)
     async def handle_service_error(error: ServiceError) -> Response:
-        status = SERVICE_ERROR_STATUS.get(type(error), 400)
+        # The nearest class with a status: subclasses (IdempotencyKeyReusedError) inherit it.
+        status = next(
+            (SERVICE_ERROR_STATUS[c] for c in type(error).__mro__ if c in SERVICE_ERROR_STATUS), 400
+        )
         return await error_response(status, error.code, error.message, error.details)
 
     @app.errorhandler(RequestSchemaValidationError)

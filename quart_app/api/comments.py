@@ -18,7 +18,7 @@ from quart_app.api.openapi import (
     sends_etag,
     takes_idempotency_key,
 )
-from quart_app.api.preconditions import etag_header, required_versions
+from quart_app.api.preconditions import etag_header, if_match
 from quart_app.db import get_session
 from quart_app.markdown import render_markdown
 from quart_app.models import Comment
@@ -130,7 +130,7 @@ async def update_comment(
     session = get_session()
     comment = await comments.edit_comment(
         session, access, number, comment_id, body=data.body,
-        expected_versions=required_versions(),
+        if_match=if_match(),
     )  # fmt: skip
     await session.commit()
     return comment_response(comment)
@@ -144,8 +144,6 @@ async def delete_comment(key: str, number: int, comment_id: int) -> Response:
     """Delete your comment, or any as a maintainer. Needs If-Match, like PATCH."""
     access = await project_for_writing(key)
     session = get_session()
-    await comments.delete_comment(
-        session, access, number, comment_id, expected_versions=required_versions()
-    )
+    await comments.delete_comment(session, access, number, comment_id, if_match=if_match())
     await session.commit()
     return Response(status=204)

@@ -26,7 +26,7 @@ from quart_app.api.openapi import (
     sends_etag,
     takes_idempotency_key,
 )
-from quart_app.api.preconditions import etag_header, required_versions
+from quart_app.api.preconditions import etag_header, if_match
 from quart_app.db import get_session
 from quart_app.markdown import render_markdown
 from quart_app.models import CloseReason, Issue, IssueState
@@ -249,9 +249,7 @@ async def update_issue(key: str, number: int, data: IssueUpdate) -> IssueRespons
     428 without it, 412 when someone changed the issue since you read it."""
     access = await project_for_writing(key)
     session = get_session()
-    issue = await issues.update_issue(
-        session, access, number, data.changes(), expected_versions=required_versions()
-    )
+    issue = await issues.update_issue(session, access, number, data.changes(), if_match=if_match())
     await session.commit()
     return issue_response(issue)
 
@@ -264,7 +262,7 @@ async def delete_issue(key: str, number: int) -> Response:
     """Delete an issue and its comments (owners only). Needs If-Match, like PATCH."""
     access = await project_for_writing(key)
     session = get_session()
-    await issues.delete_issue(session, access, number, expected_versions=required_versions())
+    await issues.delete_issue(session, access, number, if_match=if_match())
     await session.commit()
     return Response(status=204)
 

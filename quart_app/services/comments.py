@@ -14,11 +14,11 @@ from quart_app.services.errors import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
-    PreconditionFailedError,
 )
 from quart_app.services.issues import BODY_MAX, get_issue
 from quart_app.services.pagination import Page, PageRequest, paginate
 from quart_app.services.search import refresh_search_document
+from quart_app.services.versions import IfMatch
 
 
 def clean_comment(body: str) -> str:
@@ -43,14 +43,24 @@ async def list_comments(
 
 
 async def get_comment(
-    session: AsyncSession, access: ProjectAccess, number: int, comment_id: int
+    session: AsyncSession,
+    access: ProjectAccess,
+    number: int,
+    comment_id: int,
+    *,
+    for_update: bool = False,
 ) -> Comment:
+    """The comment with its author; locked for ``for_update`` (PostgreSQL: concurrent edits
+    and deletes then take turns, and the second sees the first's version)."""
     issue = await get_issue(session, access, number)
-    comment = await session.scalar(
+    statement = (
         select(Comment)
         .where(Comment.id == comment_id, Comment.issue_id == issue.id)
         .options(selectinload(Comment.author))
     )
+    if for_update:
+        statement = statement.with_for_update(of=Comment)
+    comment = await session.scalar(statement)
     if comment is None:
         raise NotFoundError(f"#{number} has no comment {comment_id}.")
     return comment
@@ -60,7 +70,8 @@ async def add_comment(
     session: AsyncSession, access: ProjectAccess, number: int, *, body: str
 ) -> Comment:
     author = access.require(Role.REPORTER, "comment")
-    issue = await get_issue(session, access, number)
+    # Locked, so a concurrent delete of the issue waits for this comment (or this one sees 404).
+    issue = await get_issue(session, access, number, for_update=True)
     comment = Comment(issue_id=issue.id, author=author, body=clean_comment(body))
     session.add(comment)
     await session.flush()
@@ -77,12 +88,12 @@ async def edit_comment(
     comment_id: int,
     *,
     body: str,
-    expected_versions: frozenset[int] | None,
+    if_match: IfMatch,
 ) -> Comment:
-    comment = await get_comment(session, access, number, comment_id)
+    comment = await get_comment(session, access, number, comment_id, for_update=True)
     if not access.can_edit_comment(comment):
         raise ForbiddenError("Only its author can edit a comment.")
-    _check_version(comment, expected_versions)
+    if_match.check(comment.version, f"Comment {comment.id}")
     body = clean_comment(body)
     if body != comment.body:
         comment.body, comment.version = body, comment.version + 1
@@ -97,12 +108,12 @@ async def delete_comment(
     number: int,
     comment_id: int,
     *,
-    expected_versions: frozenset[int] | None,
+    if_match: IfMatch,
 ) -> None:
-    comment = await get_comment(session, access, number, comment_id)
+    comment = await get_comment(session, access, number, comment_id, for_update=True)
     if not access.can_delete_comment(comment):
         raise ForbiddenError("Only its author or a maintainer can delete a comment.")
-    _check_version(comment, expected_versions)
+    if_match.check(comment.version, f"Comment {comment.id}")
     await session.execute(delete(Comment).where(Comment.id == comment.id))
     issue = await get_issue(session, access, number)
     await _count_comments(session, issue, -1)
@@ -119,11 +130,3 @@ async def _count_comments(session: AsyncSession, issue: Issue, change: int) -> N
         .execution_options(synchronize_session=False)
     )
     set_committed_value(issue, "comment_count", count)
-
-
-def _check_version(comment: Comment, expected: frozenset[int] | None) -> None:
-    if expected is not None and comment.version not in expected:
-        raise PreconditionFailedError(
-            f"Comment {comment.id} changed since you read it (it is now version "
-            f"{comment.version}): reload it and apply your change again."
-        )

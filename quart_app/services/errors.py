@@ -46,3 +46,9 @@ class PreconditionFailedError(ServiceError):
     """The client edited a version that is no longer current (someone else changed it)."""
 
     code = "PRECONDITION_FAILED"
+
+
+class PreconditionRequiredError(ServiceError):
+    """An edit that must say which version it changes did not (no If-Match)."""
+
+    code = "PRECONDITION_REQUIRED"

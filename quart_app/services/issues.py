@@ -16,9 +16,10 @@ from sqlalchemy.orm import selectinload
 from quart_app.models import CloseReason, Issue, IssueState, Project, Role, User, utcnow
 from quart_app.services import events, triage
 from quart_app.services.access import ProjectAccess
-from quart_app.services.errors import InvalidInputError, NotFoundError, PreconditionFailedError
+from quart_app.services.errors import InvalidInputError, NotFoundError
 from quart_app.services.search import refresh_search_document
 from quart_app.services.validation import clean_text
+from quart_app.services.versions import IfMatch
 
 TITLE_MAX = 200
 BODY_MAX = 65_536
@@ -54,19 +55,6 @@ def clean_body(body: str, *, field: str = "body") -> str:
     if len(body) > BODY_MAX:
         raise InvalidInputError.field(field, f"Use at most {BODY_MAX} characters.")
     return body
-
-
-def check_version(issue: Issue, expected: frozenset[int] | None) -> None:
-    """``expected`` None means the client asked to overwrite whatever is there (If-Match: *)."""
-    if expected is not None and issue.version not in expected:
-        raise PreconditionFailedError(
-            f"{issue_key(issue)} changed since you read it (it is now version {issue.version}): "
-            "reload it and apply your change again."
-        )
-
-
-def issue_key(issue: Issue) -> str:
-    return f"#{issue.number}"
 
 
 async def allocate_issue_number(session: AsyncSession, project_id: int) -> int:
@@ -144,13 +132,13 @@ async def update_issue(
     number: int,
     changes: IssueChanges,
     *,
-    expected_versions: frozenset[int] | None,
+    if_match: IfMatch,
 ) -> Issue:
     issue = await get_issue(session, access, number, for_update=True)
     actor = access.require_issue_editor(issue)
     if changes.triages:
         access.require(Role.MAINTAINER, "change labels, assignees or the milestone")
-    check_version(issue, expected_versions)
+    if_match.check(issue.version, f"#{issue.number}")
     changed = _edit_text(session, issue, actor, changes)
     changed |= _change_state(session, issue, actor, changes)
     changed |= await _triage(session, access, issue, actor, changes)
@@ -167,12 +155,12 @@ async def delete_issue(
     access: ProjectAccess,
     number: int,
     *,
-    expected_versions: frozenset[int] | None,
+    if_match: IfMatch,
 ) -> None:
     """Delete the issue with its comments and events; its number is not handed out again."""
     access.require(Role.OWNER, "delete issues")
     issue = await get_issue(session, access, number, for_update=True)
-    check_version(issue, expected_versions)
+    if_match.check(issue.version, f"#{issue.number}")
     await session.execute(delete(Issue).where(Issue.id == issue.id))
     session.expunge(issue)
 
@@ -244,7 +232,9 @@ def _change_state(session: AsyncSession, issue: Issue, actor: User, changes: Iss
     if changes.close_reason is not None and changes.state != IssueState.CLOSED:
         raise InvalidInputError.field("close_reason", 'A close reason goes with "state": "closed".')
     if changes.state == IssueState.CLOSED:
-        reason = changes.close_reason or CloseReason.COMPLETED
+        # Closing a closed issue keeps its reason unless a new one is given.
+        default = issue.close_reason if issue.state == IssueState.CLOSED else None
+        reason = changes.close_reason or default or CloseReason.COMPLETED
         if issue.state == IssueState.CLOSED and issue.close_reason == reason:
             return False
         events.record_event(
