@@ -19,6 +19,7 @@ from quart_app.services.issues import ISSUE_RELATIONS
 from quart_app.services.pagination import Page, PageRequest, paginate
 from quart_app.services.search import matching_issue_ids
 
+MAX_LABELS = 20  # each label is a condition: unbounded, one request could stall the database
 ANYONE = "*"
 NOBODY = "none"
 ME = "me"
@@ -72,10 +73,7 @@ async def list_project_issues(
     session: AsyncSession, access: ProjectAccess, filters: IssueFilters
 ) -> Page[Issue]:
     statement = select(Issue).where(Issue.project_id == access.project.id)
-    statement = _filtered(session, statement, filters, access.user)
-    statement = statement.where(*_label_conditions(filters.labels, access.project.id))
-    if filters.milestone is not None:
-        statement = statement.where(_milestone_condition(filters.milestone, access.project.id))
+    statement = _filtered(session, statement, filters, access.user, access.project.id)
     return await paginate(session, _sorted(statement, filters), filters.page)
 
 
@@ -89,14 +87,21 @@ async def list_my_issues(
         else Issue.id.in_(select(IssueAssignee.issue_id).where(IssueAssignee.user_id == user.id))
     )
     statement = select(Issue).where(mine, Issue.project_id.in_(visible_project_ids(user)))
-    statement = _filtered(session, statement, filters, user)
-    statement = statement.where(*_label_conditions(filters.labels, None))
+    statement = _filtered(session, statement, filters, user, None)
     return await paginate(session, _sorted(statement, filters), filters.page)
 
 
 def _filtered(
-    session: AsyncSession, statement: Select[Issue], filters: IssueFilters, user: User | None
+    session: AsyncSession,
+    statement: Select[Issue],
+    filters: IssueFilters,
+    user: User | None,
+    project_id: int | None,
 ) -> Select[Issue]:
+    """Apply every filter; ``project_id`` None means across projects (names match anywhere)."""
+    statement = statement.where(*_label_conditions(filters.labels, project_id))
+    if filters.milestone is not None:
+        statement = statement.where(_milestone_condition(filters.milestone, project_id))
     if filters.state != StateFilter.ALL:
         statement = statement.where(Issue.state == IssueState(filters.state.value))
     if filters.assignee is not None:
@@ -138,6 +143,8 @@ def _assignee_condition(assignee: str, user: User | None) -> ColumnElement[bool]
 
 def _label_conditions(names: tuple[str, ...], project_id: int | None) -> list[ColumnElement[bool]]:
     """One condition per label: the issue must carry all of them."""
+    if len(set(names)) > MAX_LABELS:
+        raise InvalidInputError.field("labels", f"Filter by at most {MAX_LABELS} labels.")
     conditions: list[ColumnElement[bool]] = []
     for name in dict.fromkeys(names):
         labelled = (
@@ -151,11 +158,12 @@ def _label_conditions(names: tuple[str, ...], project_id: int | None) -> list[Co
     return conditions
 
 
-def _milestone_condition(milestone: str, project_id: int) -> ColumnElement[bool]:
+def _milestone_condition(milestone: str, project_id: int | None) -> ColumnElement[bool]:
     if milestone == NOBODY:
         return Issue.milestone_id.is_(None)
     if milestone == ANYONE:
         return Issue.milestone_id.is_not(None)
-    return Issue.milestone_id.in_(
-        select(Milestone.id).where(Milestone.project_id == project_id, Milestone.title == milestone)
-    )
+    titled = select(Milestone.id).where(Milestone.title == milestone)
+    if project_id is not None:
+        titled = titled.where(Milestone.project_id == project_id)
+    return Issue.milestone_id.in_(titled)

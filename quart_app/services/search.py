@@ -1,7 +1,8 @@
 """Full-text search over issues: our own tokenizer, the per-issue document, the match clause.
 
-Words are runs of letters and digits, lowercased and cut to 64 characters; a query matches an
-issue when every query word is the start of some word in its title, body or comments. Both
+Words are runs of letters and digits, case-folded (NFC, so a decomposed "é" is the same letter)
+and cut to 64 characters; a query matches an issue when every query word is the start of some
+word in its title, body or comments. Both
 databases index the words this module produces, verbatim (see models/search.py), so SQLite and
 PostgreSQL return the same issues for the same data.
 """
@@ -9,6 +10,7 @@ PostgreSQL return the same issues for the same data.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, literal_column, select, text
@@ -18,24 +20,32 @@ from quart_app.models import Comment, Issue, IssueSearchDocument
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits; "_" and punctuation separate words
 MAX_WORD_LENGTH = 64
-MAX_DOCUMENT_WORDS = 20_000  # keeps one huge thread from growing the index without bound
+# Bounds one huge thread's share of the index; PostgreSQL also refuses a tsvector over 1 MB.
+MAX_DOCUMENT_BYTES = 500_000
 MAX_QUERY_WORDS = 10
 
 
 def words_in(text_: str) -> list[str]:
     """The distinct words of ``text_``, in order of first appearance."""
     seen: dict[str, None] = {}
-    for match in WORD.finditer(text_.lower()):
+    for match in WORD.finditer(unicodedata.normalize("NFC", text_.casefold())):
         seen.setdefault(match.group()[:MAX_WORD_LENGTH], None)
     return list(seen)
 
 
 def search_document(*texts: str) -> str:
+    """The distinct words of ``texts``, first ones first, up to MAX_DOCUMENT_BYTES of UTF-8."""
     seen: dict[str, None] = {}
+    size = 0
     for text_ in texts:
         for word in words_in(text_):
-            seen.setdefault(word, None)
-    return " ".join(list(seen)[:MAX_DOCUMENT_WORDS])
+            if word in seen:
+                continue
+            size += len(word.encode()) + 1
+            if size > MAX_DOCUMENT_BYTES:
+                return " ".join(seen)
+            seen[word] = None
+    return " ".join(seen)
 
 
 async def refresh_search_document(session: AsyncSession, issue: Issue) -> None:

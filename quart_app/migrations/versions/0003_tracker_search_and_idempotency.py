@@ -6,6 +6,7 @@ Create Date: 2026-11-21 11:03:23.592818
 """
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -40,10 +41,17 @@ WORD = re.compile(r"[^\W_]+")
 def search_document(*texts: str) -> str:
     """A frozen copy of services.search.search_document, for the backfill below."""
     seen: dict[str, None] = {}
+    size = 0
     for text in texts:
-        for match in WORD.finditer(text.lower()):
-            seen.setdefault(match.group()[:64], None)
-    return " ".join(list(seen)[:20_000])
+        for match in WORD.finditer(unicodedata.normalize("NFC", text.casefold())):
+            word = match.group()[:64]
+            if word in seen:
+                continue
+            size += len(word.encode()) + 1
+            if size > 500_000:
+                return " ".join(seen)
+            seen[word] = None
+    return " ".join(seen)
 
 
 def backfill_search_documents() -> None:
