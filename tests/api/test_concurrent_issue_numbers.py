@@ -16,13 +16,11 @@ from collections import Counter
 from collections.abc import Awaitable, Sequence
 
 import pytest
-from argon2 import PasswordHasher
 from quart import Quart, Response
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from quart_app.db import Database
-from quart_app.security import passwords
 from tests.api.tracker import ApiUser, Tracker
 from tests.support import ON_POSTGRES
 
@@ -37,19 +35,6 @@ LOCK_ROW = {
     table: text(f"SELECT id FROM {table} WHERE id = :id FOR UPDATE")  # noqa: S608 - fixed names
     for table in ("issues", "comments")
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everyone here calls with a token, so their passwords need no real cost."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
-@pytest.fixture
-def tracker(app: Quart) -> Tracker:
-    return Tracker(app)
 
 
 @pytest.fixture

@@ -9,10 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from quart import Quart, Response
 
-from quart_app.security import passwords
 from tests.api.tracker import ApiUser, Tracker
 
 pytestmark = pytest.mark.integration
@@ -29,19 +27,6 @@ class Team:
     bob: ApiUser  # maintainer
     cyd: ApiUser  # reporter
     dee: ApiUser  # has an account, is no member of WEB
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everyone here calls with a token: four argon2 hashes a test would be most of the runtime."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
-
-
-@pytest.fixture
-def tracker(app: Quart) -> Tracker:
-    return Tracker(app)
 
 
 @pytest.fixture

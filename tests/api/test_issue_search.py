@@ -16,12 +16,10 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
-from argon2 import PasswordHasher
-from quart import Quart, Response
+from quart import Response
 from sqlalchemy import update
 
 from quart_app.models import Issue
-from quart_app.security import passwords
 from tests.api.tracker import ApiUser, Tracker
 from tests.support import sqlite_only
 
@@ -42,18 +40,6 @@ class Team:
     dan: ApiUser  # reporter
     eve: ApiUser  # signed in, not a member
     anonymous: ApiUser
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everyone here calls with a token: real argon2 hashes would be most of the runtime."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-
-
-@pytest.fixture
-def tracker(app: Quart) -> Tracker:
-    return Tracker(app)
 
 
 async def team_in_public_project(tracker: Tracker) -> Team:

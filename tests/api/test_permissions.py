@@ -23,12 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from quart import Quart
 from sqlalchemy import select
 
 from quart_app.models import TokenScope, User
-from quart_app.security import passwords
 from quart_app.services.api_tokens import create_api_token
 from tests.api.tracker import ApiUser, Tracker
 
@@ -214,14 +212,6 @@ class World:
         me = self.callers[caller].username or "ghost"
         tag = f"{TAGS[caller]}{visibility[:2].upper()}"
         return {**self.ids[visibility], "me": me, "tag": tag, **overrides}
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everyone here calls with a token, so their passwords need no real cost: argon2's default
-    (~150 ms a user) would make up most of this file's runtime."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
 
 
 async def read_only_token(tracker: Tracker, username: str) -> ApiUser:

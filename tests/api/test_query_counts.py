@@ -13,12 +13,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from quart import Quart
 from sqlalchemy import event
 
 from quart_app.db import Database
-from quart_app.security import passwords
 from tests.api.tracker import ApiUser, Tracker
 
 pytestmark = pytest.mark.integration
@@ -39,18 +36,6 @@ BUDGETS = {
     "my issues": 8,  # token, count, page, then projects authors milestones labels assignees
     "activity": 6,  # token, project, count, events, their issues, actors
 }
-
-
-@pytest.fixture(autouse=True)
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Everyone here calls with a token: real argon2 hashes would be most of the runtime."""
-    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    monkeypatch.setattr(passwords, "_hasher", cheap)
-
-
-@pytest.fixture
-def tracker(app: Quart) -> Tracker:
-    return Tracker(app)
 
 
 @contextmanager

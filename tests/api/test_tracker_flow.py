@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from quart import Quart
 
 from tests.api.tracker import Tracker
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def tracker(app: Quart) -> Tracker:
-    return Tracker(app)
 
 
 async def test_a_team_works_through_an_issue_with_the_api(tracker: Tracker) -> None:
