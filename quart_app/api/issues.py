@@ -209,8 +209,11 @@ async def list_my_issues(query_args: MyIssueQuery) -> tuple[IssuePage, int, dict
 @validate_response(IssueOut, 201)
 @errors(400, 401, 403, 404, 409, 422, 429)
 async def create_issue(key: str, data: IssueCreate) -> IssueResponse:
-    """Open an issue. Send an `Idempotency-Key` header to retry safely: a replay returns the
-    first response and creates nothing."""
+    """Open an issue (members; labels, assignees and milestone need a maintainer).
+
+    Send an `Idempotency-Key` header to retry safely: a replay returns the first response and
+    creates nothing.
+    """
     access = await project_for_writing(key)
     session = get_session()
     request_key = await idempotency.idempotency_key(await current_user_in(session))
@@ -245,8 +248,11 @@ async def get_issue(key: str, number: int) -> IssueResponse:
 @validate_response(IssueOut)
 @errors(400, 401, 403, 404, 412, 422, 428, 429)
 async def update_issue(key: str, number: int, data: IssueUpdate) -> IssueResponse:
-    """Edit, close (with a reason) or reopen, relabel, reassign. Needs `If-Match: "<version>"`:
-    428 without it, 412 when someone changed the issue since you read it."""
+    """Edit, close (with a reason) or reopen, relabel, reassign, set the milestone.
+
+    Needs `If-Match: "<version>"`: 428 without it, 412 when someone changed the issue since you
+    read it.
+    """
     access = await project_for_writing(key)
     session = get_session()
     issue = await issues.update_issue(session, access, number, data.changes(), if_match=if_match())

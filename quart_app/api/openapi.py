@@ -2,19 +2,21 @@
 
 quart-schema documents models and statuses. This adds, from small decorators on the views:
 request headers (If-Match, Idempotency-Key), response headers (ETag, Link), routes open to
-anonymous callers; and for every operation: a JSON body is required when it has a model, and
-a route that documents no success status answers 204 No Content.
+anonymous callers; and for every operation: the errors any API call can get, a JSON body is
+required when it has a model, and a route that documents no success status answers 204.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from quart_schema import OpenAPIProvider
 from werkzeug.routing import BaseConverter, Rule
-from werkzeug.routing.converters import NumberConverter
+
+from quart_app.api.common import ErrorOut
+from quart_app.security.inputs import DatabaseIdConverter
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXTRAS = "_openapi_extras"
@@ -71,20 +73,34 @@ def paginated(view: F) -> F:
     return _extend(view, response_headers=PAGE_HEADERS)
 
 
+API_PREFIX = "/api/"
+# What any API call can get, whatever the route: a malformed body or a token in the URL (400),
+# an unknown token (401), a NUL character in the query (422), the rate limit (429).
+COMMON_ERRORS = (400, 401, 422, 429)
+
+
 class ApiDocument(OpenAPIProvider):
+    def generate_rules(self) -> Iterable[Rule]:
+        """The JSON API only: pages and probes are not part of the contract."""
+        return (rule for rule in super().generate_rules() if rule.rule.startswith(API_PREFIX))
+
     def build_path_parameter(self, name: str, converter: BaseConverter) -> dict[str, Any]:
         parameter = super().build_path_parameter(name, converter)
-        if isinstance(converter, NumberConverter):  # ids are bounded (security/inputs.py)
-            bounds = {"minimum": converter.min, "maximum": converter.max}
-            parameter["schema"].update({k: v for k, v in bounds.items() if v is not None})
+        if isinstance(converter, DatabaseIdConverter):
+            parameter["schema"].update(minimum=converter.minimum, maximum=converter.maximum)
         return parameter
 
     def build_paths(self, rule: Rule) -> tuple[dict[str, Any], dict[str, Any]]:
         paths, components = super().build_paths(rule)
         extras = getattr(self._app.view_functions[rule.endpoint], EXTRAS, {})
+        error, error_components = self.build_response_object(ErrorOut, None)
+        components.update(error_components)
         for operations in paths.values():
             for method, operation in operations.items():
-                operations[method] = complete_operation(copy.deepcopy(operation), extras)
+                operation = complete_operation(copy.deepcopy(operation), extras)
+                for status in COMMON_ERRORS:
+                    operation["responses"].setdefault(status, error)
+                operations[method] = operation
         return paths, components
 
 
