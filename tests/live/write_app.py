@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 import quart_app
 from quart_app.db import get_session
-from quart_app.models import User
+from quart_app.models import Project, Role, User
+from quart_app.services.access import ProjectAccess
 from quart_app.services.issues import create_issue
 
 
@@ -21,8 +22,10 @@ def create_app() -> Quart:
     async def open_issue(project_id: int) -> tuple[dict[str, int], int]:
         session = get_session()
         author = await session.scalar(select(User).limit(1))
-        assert author is not None
-        issue = await create_issue(session, project_id=project_id, author=author, title="load")
+        project = await session.get(Project, project_id)
+        assert author is not None and project is not None
+        access = ProjectAccess(project=project, user=author, role=Role.OWNER)
+        issue = await create_issue(session, access, title="load")
         await session.commit()
         return {"number": issue.number, "worker": os.getpid()}, 201
 
