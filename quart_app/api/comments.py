@@ -10,7 +10,14 @@ from quart_schema import validate_querystring, validate_request, validate_respon
 
 from quart_app.api import idempotency
 from quart_app.api.access import project_for_reading, project_for_writing
-from quart_app.api.common import PageOut, PageQuery, RequestModel, UserRef, errors, page_headers
+from quart_app.api.common import (
+    PageOut,
+    PageQuery,
+    RequestModel,
+    UserRef,
+    errors,
+    page_response,
+)
 from quart_app.api.openapi import (
     needs_if_match,
     paginated,
@@ -81,7 +88,7 @@ async def list_comments(
     access = await project_for_reading(key)
     page = await comments.list_comments(get_session(), access, number, query_args.page_request())
     items = [CommentOut.of(comment) for comment in page.items]
-    return CommentPage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(CommentPage, items, page)
 
 
 @blueprint.post(COMMENTS)

@@ -108,6 +108,16 @@ class PageOut(BaseModel):
         )  # fmt: skip
 
 
+P = TypeVar("P", bound=PageOut)
+
+
+def page_response(
+    model: type[P], items: list[Any], page: Page[Any]
+) -> tuple[P, int, dict[str, str]]:
+    """A list's answer: the items with the page's numbers, and its Link headers."""
+    return model(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+
+
 def page_headers(page: Page[Any]) -> dict[str, str]:
     """RFC 8288 ``Link`` (first, prev, next, last) and ``X-Total-Count``, as GitHub does.
 

@@ -11,7 +11,7 @@ from quart_schema import validate_querystring, validate_response
 
 from quart_app.api.access import project_for_reading
 from quart_app.api.comments import CommentOut
-from quart_app.api.common import PageOut, PageQuery, UserRef, errors, page_headers
+from quart_app.api.common import PageOut, PageQuery, UserRef, errors, page_response
 from quart_app.api.openapi import paginated, public
 from quart_app.db import get_session
 from quart_app.models import Comment, Issue, IssueEvent
@@ -88,10 +88,10 @@ async def get_timeline(
     """Everything that happened to the issue, oldest first, comments included."""
     access = await project_for_reading(key)
     session = get_session()
-    issue = await issues.get_issue(session, access, number)
+    issue = await issues.get_issue(session, access, number, with_relations=False)
     page, comments = await events.issue_timeline(session, issue, query_args.page_request())
     items = [timeline_item(event, comments) for event in page.items]
-    return TimelinePage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(TimelinePage, items, page)
 
 
 @blueprint.get("/events")
@@ -114,4 +114,4 @@ async def list_project_events(
         )
         for event in page.items
     ]
-    return ActivityPage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(ActivityPage, items, page)

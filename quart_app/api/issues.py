@@ -16,7 +16,7 @@ from quart_app.api.common import (
     RequestModel,
     UserRef,
     errors,
-    page_headers,
+    page_response,
 )
 from quart_app.api.labels import LabelOut
 from quart_app.api.openapi import (
@@ -184,7 +184,7 @@ async def list_issues(key: str, query_args: IssueQuery) -> tuple[IssuePage, int,
     access = await project_for_reading(key)
     page = await issue_lists.list_project_issues(get_session(), access, query_args.filters())
     items = [IssueSummaryOut.of(issue) for issue in page.items]
-    return IssuePage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(IssuePage, items, page)
 
 
 @blueprint.get("/issues")
@@ -199,7 +199,7 @@ async def list_my_issues(query_args: MyIssueQuery) -> tuple[IssuePage, int, dict
     filters = query_args.filters()
     page = await issue_lists.list_my_issues(get_session(), user, query_args.filter, filters)
     items = [IssueSummaryOut.of(issue) for issue in page.items]
-    return IssuePage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(IssuePage, items, page)
 
 
 @blueprint.post("/projects/<string:key>/issues")

@@ -16,7 +16,7 @@ from quart_app.api.common import (
     RequestModel,
     UserRef,
     errors,
-    page_headers,
+    page_response,
 )
 from quart_app.api.openapi import paginated, public
 from quart_app.db import get_session
@@ -117,7 +117,7 @@ async def list_projects(query_args: ProjectQuery) -> tuple[ProjectPage, int, dic
         get_session(), user, query_args.page_request(), mine=query_args.scope == ProjectScope.MINE
     )
     items = [ProjectOut.of(access) for access in page.items]
-    return ProjectPage(items=items, **PageOut.of(page).model_dump()), 200, page_headers(page)
+    return page_response(ProjectPage, items, page)
 
 
 @blueprint.post("/projects")

@@ -32,7 +32,7 @@ def clean_comment(body: str) -> str:
 async def list_comments(
     session: AsyncSession, access: ProjectAccess, number: int, request: PageRequest
 ) -> Page[Comment]:
-    issue = await get_issue(session, access, number)
+    issue = await get_issue(session, access, number, with_relations=False)
     statement = (
         select(Comment)
         .where(Comment.issue_id == issue.id)
@@ -52,7 +52,14 @@ async def get_comment(
 ) -> Comment:
     """The comment with its author; locked for ``for_update`` (PostgreSQL: concurrent edits
     and deletes then take turns, and the second sees the first's version)."""
-    issue = await get_issue(session, access, number)
+    _issue, comment = await _issue_and_comment(session, access, number, comment_id, for_update)
+    return comment
+
+
+async def _issue_and_comment(
+    session: AsyncSession, access: ProjectAccess, number: int, comment_id: int, for_update: bool
+) -> tuple[Issue, Comment]:
+    issue = await get_issue(session, access, number, with_relations=False)
     statement = (
         select(Comment)
         .where(Comment.id == comment_id, Comment.issue_id == issue.id)
@@ -63,7 +70,7 @@ async def get_comment(
     comment = await session.scalar(statement)
     if comment is None:
         raise NotFoundError(f"#{number} has no comment {comment_id}.")
-    return comment
+    return issue, comment
 
 
 async def add_comment(
@@ -71,7 +78,7 @@ async def add_comment(
 ) -> Comment:
     author = access.require(Role.REPORTER, "comment")
     # Locked, so a concurrent delete of the issue waits for this comment (or this one sees 404).
-    issue = await get_issue(session, access, number, for_update=True)
+    issue = await get_issue(session, access, number, for_update=True, with_relations=False)
     comment = Comment(issue_id=issue.id, author=author, body=clean_comment(body))
     session.add(comment)
     await session.flush()
@@ -90,7 +97,7 @@ async def edit_comment(
     body: str,
     if_match: IfMatch,
 ) -> Comment:
-    comment = await get_comment(session, access, number, comment_id, for_update=True)
+    issue, comment = await _issue_and_comment(session, access, number, comment_id, True)
     if not access.can_edit_comment(comment):
         raise ForbiddenError("Only its author can edit a comment.")
     if_match.check(comment.version, f"Comment {comment.id}")
@@ -98,7 +105,7 @@ async def edit_comment(
     if body != comment.body:
         comment.body, comment.version = body, comment.version + 1
         await session.flush()
-        await refresh_search_document(session, await get_issue(session, access, number))
+        await refresh_search_document(session, issue)
     return comment
 
 
@@ -110,12 +117,11 @@ async def delete_comment(
     *,
     if_match: IfMatch,
 ) -> None:
-    comment = await get_comment(session, access, number, comment_id, for_update=True)
+    issue, comment = await _issue_and_comment(session, access, number, comment_id, True)
     if not access.can_delete_comment(comment):
         raise ForbiddenError("Only its author or a maintainer can delete a comment.")
     if_match.check(comment.version, f"Comment {comment.id}")
     await session.execute(delete(Comment).where(Comment.id == comment.id))
-    issue = await get_issue(session, access, number)
     await _count_comments(session, issue, -1)
     await refresh_search_document(session, issue)
 

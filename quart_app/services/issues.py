@@ -76,14 +76,18 @@ async def allocate_issue_number(session: AsyncSession, project_id: int) -> int:
 
 
 async def get_issue(
-    session: AsyncSession, access: ProjectAccess, number: int, *, for_update: bool = False
+    session: AsyncSession,
+    access: ProjectAccess,
+    number: int,
+    *,
+    for_update: bool = False,
+    with_relations: bool = True,
 ) -> Issue:
-    """The issue with its labels, assignees, author and milestone; locked for ``for_update``."""
-    statement = (
-        select(Issue)
-        .where(Issue.project_id == access.project.id, Issue.number == number)
-        .options(*ISSUE_RELATIONS)
-    )
+    """The issue, locked for ``for_update``; with its labels, assignees, author and milestone
+    unless ``with_relations`` is False (for callers that need only its row)."""
+    statement = select(Issue).where(Issue.project_id == access.project.id, Issue.number == number)
+    if with_relations:
+        statement = statement.options(*ISSUE_RELATIONS)
     if for_update:
         statement = statement.with_for_update(of=Issue)  # SQLite: the write lock is held already
     issue = await session.scalar(statement)
@@ -139,13 +143,13 @@ async def update_issue(
     if changes.triages:
         access.require(Role.MAINTAINER, "change labels, assignees or the milestone")
     if_match.check(issue.version, f"#{issue.number}")
-    changed = _edit_text(session, issue, actor, changes)
-    changed |= _change_state(session, issue, actor, changes)
+    text_changed = _edit_text(session, issue, actor, changes)
+    changed = _change_state(session, issue, actor, changes)
     changed |= await _triage(session, access, issue, actor, changes)
-    if changed:
+    if text_changed or changed:
         issue.version += 1
         await session.flush()
-    if changes.title is not None or changes.body is not None:
+    if text_changed:
         await refresh_search_document(session, issue)
     return issue
 

@@ -28,9 +28,9 @@ BUDGETS = {
     "issue list": 9,  # token, project, count, page; projects authors milestones labels assignees
     "issue search": 9,  # the same: the search is a condition in the count and the page
     "issue": 8,  # token, project, issue, then its project author milestone labels assignees
-    "timeline": 12,  # token, project, the issue (5, no milestone), count, events, actors,
+    "timeline": 8,  # token, project, the issue (its row only), count, events, actors,
     # comments, their authors
-    "comments": 10,  # token, project, the issue (5, no milestone), count, comments, authors
+    "comments": 6,  # token, project, the issue (its row only), count, comments, authors
     "project list": 3,  # token, count, page (the role comes in the same row)
     "project list (anonymous)": 2,  # count, page
     "my issues": 8,  # token, count, page, then projects authors milestones labels assignees
