@@ -12,7 +12,7 @@ from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
 from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema
 
-from quart_app import api, db, errors, health, mail, web
+from quart_app import api, db, errors, health, live, mail, web
 from quart_app.api.openapi import ApiDocument
 from quart_app.config import load_config
 from quart_app.migrate import ensure_schema_current
@@ -29,6 +29,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     _init_openapi(app)
     _trust_proxies(app)
     db.init_app(app)
+    live.init_app(app)  # after db: it hooks the write sessions
     errors.init_app(app)
     mail.init_app(app)
     inputs.init_app(app)  # before any route is registered: it replaces the int converter

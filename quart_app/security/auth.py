@@ -18,6 +18,7 @@ API_PREFIX = "/api/"
 BAD_CREDENTIALS = "That username or email and password do not match an account."
 # Tokens in URLs end up in logs, proxies and browser history: refuse them outright.
 TOKEN_QUERY_PARAMETERS = ("access_token", "token", "api_key", "apikey")
+PUBLIC_FILES = {"static", "assets"}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ def current_user() -> User | None:
 async def load_auth() -> None:
     """before_request: Bearer tokens on the API, otherwise the session cookie."""
     g.auth = ANONYMOUS
+    if request.endpoint in PUBLIC_FILES:
+        return  # a stylesheet is the same for everyone: no session lookup
     is_api = request.path.startswith(API_PREFIX)
     if is_api and any(name in request.args for name in TOKEN_QUERY_PARAMETERS):
         raise APIError(

@@ -40,7 +40,8 @@ async def add_security_headers(response: Response) -> Response:
     headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
     if current_app.config["APP_ENV"] == "production":
         headers["Strict-Transport-Security"] = HSTS
-    if current_auth().user is not None or "Set-Cookie" in headers:
+    personal = current_auth().user is not None or "Set-Cookie" in headers
+    if personal and "immutable" not in headers.get("Cache-Control", ""):
         # Personal pages and fresh cookies must never sit in a shared cache or the back button.
         headers["Cache-Control"] = "no-store"
     return response

@@ -51,6 +51,7 @@ DEFAULT_POLICIES: dict[str, Policy] = {
     "account": Policy(per_address=Limit(60, 60), shared=False),  # other account changes
     "api": Policy(per_address=Limit(1200, 60), shared=False),
     "pages": Policy(per_address=Limit(600, 60), shared=False),
+    "forms": Policy(per_address=Limit(120, 60), shared=False),  # the tracker's web forms
 }
 
 
@@ -185,7 +186,10 @@ def init_app(app: Quart) -> None:
         local_store=redis or MemoryStore(),
         enabled=app.config["RATE_LIMITS_ENABLED"],
         endpoint_policies={"openapi": "api", "swagger_ui": "pages"},
-        exempt_endpoints={"static": "plain files; pages must style even when a client is limited"},
+        exempt_endpoints={
+            "static": "plain files; pages must style even when a client is limited",
+            "assets": "the same files under hashed names",
+        },
     )
     app.before_request(enforce_route_policy)
     if redis is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -74,3 +75,34 @@ async def project_activity(
         .order_by(IssueEvent.created_at.desc(), IssueEvent.id.desc())
     )
     return await paginate(session, statement, request)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One event as a live stream sends it: which issue changed, and how."""
+
+    id: int
+    issue_number: int
+    kind: str
+
+
+async def latest_event_id(session: AsyncSession, project_id: int) -> int:
+    """Where a live stream starts: changes after this are news to a page rendered now."""
+    latest = await session.scalar(
+        select(func.max(IssueEvent.id)).where(IssueEvent.project_id == project_id)
+    )
+    return int(latest or 0)
+
+
+async def changes_since(
+    session: AsyncSession, project_id: int, after_id: int, *, limit: int = 100
+) -> list[Change]:
+    """The project's events after ``after_id``, oldest first (one indexed query)."""
+    rows = await session.execute(
+        select(IssueEvent.id, Issue.number, IssueEvent.kind)
+        .join(Issue, Issue.id == IssueEvent.issue_id)
+        .where(IssueEvent.project_id == project_id, IssueEvent.id > after_id)
+        .order_by(IssueEvent.id)
+        .limit(limit)
+    )
+    return [Change(id=row.id, issue_number=row.number, kind=row.kind) for row in rows]

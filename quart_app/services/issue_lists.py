@@ -7,18 +7,29 @@ selectin query per relation (labels, assignees, authors, milestones, projects).
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, exists, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.models import Issue, IssueAssignee, IssueLabel, IssueState, Label, Milestone, User
+from quart_app.models import (
+    Issue,
+    IssueAssignee,
+    IssueLabel,
+    IssueState,
+    Label,
+    Membership,
+    Milestone,
+    User,
+)
 from quart_app.services.access import ProjectAccess, visible_project_ids
 from quart_app.services.errors import InvalidInputError
 from quart_app.services.issues import ISSUE_RELATIONS
 from quart_app.services.pagination import Page, PageRequest, paginate
 from quart_app.services.search import matching_issue_ids
 
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 MAX_LABELS = 20  # each label is a condition: unbounded, one request could stall the database
 ANYONE = "*"
 NOBODY = "none"
@@ -77,6 +88,36 @@ async def list_project_issues(
     return await paginate(session, _sorted(statement, filters), filters.page)
 
 
+async def count_by_state(
+    session: AsyncSession, access: ProjectAccess, filters: IssueFilters
+) -> dict[IssueState, int]:
+    """How many issues match the other filters in each state: the list's open/closed tabs."""
+    every_state = replace(filters, state=StateFilter.ALL)
+    matching = _filtered(
+        session, select(Issue.id, Issue.state).where(Issue.project_id == access.project.id),
+        every_state, access.user, access.project.id,
+    ).subquery()  # fmt: skip
+    rows = await session.execute(
+        select(matching.c.state, func.count()).select_from(matching).group_by(matching.c.state)
+    )
+    counts = {state: 0 for state in IssueState}
+    counts.update({IssueState(state): count for state, count in rows})
+    return counts
+
+
+async def recently_updated(session: AsyncSession, user: User, *, limit: int = 10) -> list[Issue]:
+    """The latest changed issues in the projects ``user`` is a member of (their dashboard)."""
+    member_of = select(Membership.project_id).where(Membership.user_id == user.id)
+    statement = (
+        select(Issue)
+        .where(Issue.project_id.in_(member_of))
+        .order_by(Issue.updated_at.desc(), Issue.id.desc())
+        .limit(limit)
+        .options(*ISSUE_RELATIONS)
+    )
+    return list(await session.scalars(statement))
+
+
 async def list_my_issues(
     session: AsyncSession, user: User, relation: Relation, filters: IssueFilters
 ) -> Page[Issue]:
@@ -93,11 +134,11 @@ async def list_my_issues(
 
 def _filtered(
     session: AsyncSession,
-    statement: Select[Issue],
+    statement: SelectT,
     filters: IssueFilters,
     user: User | None,
     project_id: int | None,
-) -> Select[Issue]:
+) -> SelectT:
     """Apply every filter; ``project_id`` None means across projects (names match anywhere)."""
     statement = statement.where(*_label_conditions(filters.labels, project_id))
     if filters.milestone is not None:

@@ -1,4 +1,5 @@
-"""Form handling shared by the pages: field errors, sign-in redirects, safe "next" targets."""
+"""Form handling shared by the pages: field errors, sign-in redirects, safe "next" targets,
+the project a page is about, and the version an edit was made against."""
 
 from __future__ import annotations
 
@@ -10,12 +11,28 @@ from urllib.parse import urlsplit
 from quart import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
+from quart_app.db import get_session
 from quart_app.models import User
-from quart_app.security.auth import current_user
-from quart_app.services.errors import ServiceError
+from quart_app.security.auth import current_user, current_user_in
+from quart_app.services.access import ProjectAccess, load_project
+from quart_app.services.errors import (
+    ConflictError,
+    InvalidInputError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+    ServiceError,
+)
+from quart_app.services.versions import NOT_GIVEN, IfMatch
 
 P = ParamSpec("P")
 R = TypeVar("R")
+# Refusals the user can fix in the form: shown beside the field. A 403 or 404 is a page of its own.
+FORM_ERRORS = (
+    InvalidInputError,
+    ConflictError,
+    PreconditionFailedError,
+    PreconditionRequiredError,
+)
 PageResult = Response | WerkzeugResponse | str | tuple[str, int]
 
 
@@ -61,3 +78,27 @@ def signed_in_user() -> User:
     user = current_user()
     assert user is not None, "use @login_required on this page"
     return user
+
+
+async def project_for_page(key: str) -> ProjectAccess:
+    """The project as the visitor sees it (hidden private projects are a 404 page)."""
+    return await load_project(get_session(), key, current_user())
+
+
+async def project_for_form(key: str) -> ProjectAccess:
+    """For a form post by a signed-in user: the project with their account in this session."""
+    session = get_session()
+    return await load_project(session, key, await current_user_in(session))
+
+
+def version_from(form: Mapping[str, str]) -> IfMatch:
+    """The version the form was rendered from: an edit made against an older one is refused."""
+    version = form.get("version", "")
+    if version.isascii() and version.isdigit():
+        return IfMatch(versions=frozenset({int(version)}))
+    return NOT_GIVEN
+
+
+def page_number() -> int:
+    page = request.args.get("page", "1")
+    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1

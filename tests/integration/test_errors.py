@@ -95,7 +95,7 @@ async def test_unknown_page_is_an_html_404_for_browsers(app_with_probe_routes: Q
     )
     assert response.status_code == 404
     assert response.content_type.startswith("text/html")
-    assert "<h1>404</h1>" in await response.get_data(as_text=True)
+    assert "We could not find that page" in await response.get_data(as_text=True)
 
 
 async def test_wrong_method_is_405_with_allow(app_with_probe_routes: Quart) -> None:

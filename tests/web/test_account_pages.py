@@ -10,11 +10,6 @@ from tests.web.helpers import PASSWORD, Browser, token_from_link
 pytestmark = pytest.mark.web
 
 
-@pytest.fixture
-def browser(app: Quart) -> Browser:
-    return Browser(app, app.test_client())
-
-
 def new_browser(app: Quart) -> Browser:
     return Browser(app, app.test_client())
 
@@ -130,9 +125,9 @@ async def test_unverified_users_see_the_resend_offer(browser: Browser) -> None:
         "/sign-up", "/sign-up", username="ada", email="ada@example.com", password=PASSWORD
     )
     await browser.sign_in("ada")
-    page = await browser.page("/")
+    page = await browser.page("/dashboard")
     assert "Confirm your email address (ada@example.com)" in page
-    response = await browser.submit("/", "/verify-email/resend?next=/")
+    response = await browser.submit("/dashboard", "/verify-email/resend?next=/dashboard")
     assert response.status_code == 302
     assert len(await browser.emails_to("ada@example.com")) == 2
 
@@ -347,4 +342,4 @@ async def test_a_signed_in_visitor_of_the_sign_in_page_goes_on(browser: Browser)
     await browser.sign_in("ada")
     response = await browser.client.get("/sign-in?next=/settings")
     assert response.headers["Location"] == "/settings"
-    assert "Welcome, ada" in await browser.page("/")
+    assert "Sign out" in await browser.page("/dashboard")

@@ -1,0 +1,72 @@
+"""Live updates over Server-Sent Events: the changes to a project's issues as they happen.
+
+A stream sends each new event of the project (``id`` is the event id, ``data`` the issue number
+and what happened) and then ends after ``STREAM_SECONDS``; the browser reconnects by itself with
+``Last-Event-ID``, so nothing is missed, and access is checked again on every connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from quart import Blueprint, Response, request
+
+from quart_app.db import Database, get_database, get_session
+from quart_app.live import Notifier, get_notifier
+from quart_app.security.auth import current_user
+from quart_app.security.rate_limits import rate_limit
+from quart_app.services import events
+from quart_app.services.access import load_project
+
+blueprint = Blueprint("web_live", __name__)
+STREAM_SECONDS = 55.0  # then the browser reconnects: bounded work per connection, fresh access
+KEEPALIVE_SECONDS = 15.0  # a comment line, so proxies do not close a quiet stream
+RETRY_MILLISECONDS = 2000
+
+
+def resume_after() -> int:
+    """The last event the page has seen: Last-Event-ID on a reconnect, else ``?after=``."""
+    value = request.headers.get("Last-Event-ID") or request.args.get("after", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else -1
+
+
+@blueprint.get("/projects/<string:key>/live")
+@rate_limit("pages")
+async def project_changes(key: str) -> Response:
+    """A text/event-stream of the project's issue changes (for its pages' scripts)."""
+    session = get_session()
+    access = await load_project(session, key, current_user())
+    after = resume_after()
+    if after < 0:
+        after = await events.latest_event_id(session, access.project.id)
+    # The request's session closes when the handler returns; the stream opens its own.
+    stream = changes_stream(get_database(), get_notifier(), access.project.id, after)
+    response = Response(stream, content_type="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"  # nginx: pass each event on at once
+    response.timeout = None  # Quart's RESPONSE_TIMEOUT would cut the stream
+    return response
+
+
+async def changes_stream(
+    database: Database, notifier: Notifier, project_id: int, after: int
+) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STREAM_SECONDS
+    quiet_since = loop.time()
+    yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
+    while loop.time() < deadline:
+        async with database.read_sessions() as session:
+            changes = await events.changes_since(session, project_id, after)
+        for change in changes:
+            after = change.id
+            data = json.dumps({"issue": change.issue_number, "kind": change.kind})
+            yield f"id: {change.id}\nevent: change\ndata: {data}\n\n".encode()
+        if changes:
+            quiet_since = loop.time()
+        elif loop.time() - quiet_since > KEEPALIVE_SECONDS:
+            quiet_since = loop.time()
+            yield b": still here\n\n"
+        await notifier.wait(project_id, min(deadline - loop.time(), notifier.poll_seconds))

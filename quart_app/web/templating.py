@@ -1,0 +1,83 @@
+"""What templates need to show people and events: initials, dates, sentences for events."""
+
+from __future__ import annotations
+
+import zlib
+from collections import defaultdict
+from datetime import UTC, datetime
+
+from markupsafe import Markup
+from quart import Quart
+
+from quart_app.markdown import render_markdown
+from quart_app.models import IssueEvent, User
+from quart_app.services import events
+
+AVATAR_COLOURS = 8  # .avatar-0 … .avatar-7 in app.css, each with enough contrast for its text
+CLOSE_REASONS = {"completed": "completed", "not_planned": "not planned", "duplicate": "a duplicate"}
+SENTENCES = {
+    events.OPENED: "opened this issue",
+    events.TITLE_CHANGED: "changed the title from “{before}” to “{after}”",
+    events.BODY_EDITED: "edited the description",
+    events.CLOSED: "closed this as {reason}",
+    events.REOPENED: "reopened this issue",
+    events.LABELED: "added the label {after}",
+    events.UNLABELED: "removed the label {before}",
+    events.ASSIGNED: "assigned {after}",
+    events.UNASSIGNED: "unassigned {before}",
+    events.COMMENTED: "commented",
+}
+
+
+def initials(user: User | None) -> str:
+    if user is None:
+        return "?"
+    words = (user.display_name or user.username).replace("_", " ").replace("-", " ").split()
+    return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def avatar_colour(user: User | None) -> int:
+    """The same colour for a person on every page (it decorates; the name is always there)."""
+    return zlib.crc32(user.username.encode()) % AVATAR_COLOURS if user is not None else 0
+
+
+def person(user: User | None) -> str:
+    return (user.display_name or user.username) if user is not None else "a deleted account"
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.isoformat()
+
+
+def describe(event: IssueEvent) -> str:
+    """What an event did, as the rest of a sentence that starts with who did it."""
+    data = {key: str(value) for key, value in event.data.items()}
+    if event.kind == events.MILESTONED:
+        if event.data.get("after") is None:
+            return f"removed the milestone {data.get('before')}"
+        return f"moved this to the milestone {data['after']}"
+    if event.kind == events.CLOSED:
+        data["reason"] = CLOSE_REASONS.get(data.get("reason", ""), "completed")
+    sentence = SENTENCES.get(event.kind, event.kind.replace("_", " "))
+    return sentence.format_map(defaultdict(str, data))
+
+
+def markdown(text: str) -> Markup:
+    """Rendered and sanitised (markdown.py allows only safe tags), so safe to insert as is."""
+    return Markup(render_markdown(text))  # noqa: S704
+
+
+def init_app(app: Quart) -> None:
+    for function in (initials, avatar_colour, person, when, iso, describe, markdown):
+        app.add_template_filter(function)
+    app.jinja_env.globals["close_reason_names"] = CLOSE_REASONS
