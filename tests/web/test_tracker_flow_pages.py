@@ -9,7 +9,12 @@ async def test_a_member_works_an_issue_through_the_pages(browser: Browser) -> No
     await browser.sign_up_and_verify("ada")
     await browser.sign_in("ada")
     created = await browser.submit(
-        "/projects/new", "/projects", key="web", name="Website", description="", visibility="private"
+        "/projects/new",
+        "/projects",
+        key="web",
+        name="Website",
+        description="",
+        visibility="private",
     )
     assert created.status_code == 302, await created.get_data(as_text=True)
     assert created.headers["Location"] == "/projects/WEB"
