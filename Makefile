@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run serve test test-sqlite test-postgres check lint format \
-	typecheck migrate seed info constraints clean
+	typecheck migrate seed info constraints clean vendor
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -87,3 +87,13 @@ constraints:  ## Re-pin the image's runtime dependencies (constraints.txt)
 
 clean:  ## Remove the virtualenv, caches and the development database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage .coverage.* htmlcov instance *.egg-info
+
+SWAGGER_UI_VERSION ?= 5.35.0
+vendor:  ## Refresh third-party assets from npm into quart_app/static/vendor (see its README)
+	rm -rf .vendor && mkdir .vendor
+	cd .vendor && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) && tar xzf swagger-ui-dist-*.tgz
+	cp .vendor/package/swagger-ui-bundle.js .vendor/package/swagger-ui.css \
+		.vendor/package/LICENSE .vendor/package/NOTICE quart_app/static/vendor/swagger-ui/
+	sed -i '/^\/\/# sourceMappingURL=/d' quart_app/static/vendor/swagger-ui/swagger-ui-bundle.js
+	sed -i 's|/\*# sourceMappingURL=swagger-ui.css.map\*/||' quart_app/static/vendor/swagger-ui/swagger-ui.css
+	rm -rf .vendor

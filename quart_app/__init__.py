@@ -77,7 +77,6 @@ def _trust_proxies(app: Quart) -> None:
 
 
 def _init_openapi(app: Quart) -> None:
-    docs = app.config["DOCS_ENABLED"]
     cookie_name = app.config["AUTH_COOKIE_NAME"]
     QuartSchema(
         app,
@@ -88,7 +87,7 @@ def _init_openapi(app: Quart) -> None:
         },
         security=[{"bearerToken": []}, {"sessionCookie": []}],
         openapi_path="/openapi.json",
-        swagger_ui_path="/docs" if docs else None,
+        swagger_ui_path=None,  # its page loads Swagger UI from a CDN: web/pages.py serves ours
         redoc_ui_path=None,
         openapi_provider_class=ApiDocument,
         scalar_ui_path=None,

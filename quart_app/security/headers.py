@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from quart import Quart, Response, current_app, request
+from quart import Quart, Response, current_app
 
 from quart_app.security.auth import current_auth
 
@@ -18,21 +18,12 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
-# quart-schema's Swagger UI page (development only) loads its script from a CDN and starts it
-# with an inline script; only that page gets this looser policy.
-DOCS_CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https:; style-src 'self' https:; "
-    "img-src 'self' data: https:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
-)
 HSTS = "max-age=63072000; includeSubDomains"
 
 
 async def add_security_headers(response: Response) -> Response:
     headers = response.headers
-    docs = request.path == "/docs" and current_app.config["DOCS_ENABLED"]
-    headers["Content-Security-Policy"] = (
-        DOCS_CONTENT_SECURITY_POLICY if docs else CONTENT_SECURITY_POLICY
-    )
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"
     headers["Referrer-Policy"] = "same-origin"

@@ -185,7 +185,7 @@ def init_app(app: Quart) -> None:
         shared_store=redis or DatabaseStore(),
         local_store=redis or MemoryStore(),
         enabled=app.config["RATE_LIMITS_ENABLED"],
-        endpoint_policies={"openapi": "api", "swagger_ui": "pages"},
+        endpoint_policies={"openapi": "api"},
         exempt_endpoints={
             "static": "plain files; pages must style even when a client is limited",
             "assets": "the same files under hashed names",

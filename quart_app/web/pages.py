@@ -1,8 +1,17 @@
-"""The start page, and the Markdown preview the comment and issue forms use."""
+"""The start page, the Markdown preview the comment and issue forms use, and the API docs."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, redirect, render_template, request, url_for
+from quart import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from quart_app.markdown import render_markdown
 from quart_app.security.auth import current_user
@@ -27,3 +36,12 @@ async def preview_markdown() -> Response:
     """The form's Markdown as the page will show it (sanitised HTML, for the preview pane)."""
     html = render_markdown((await request.form).get("body", ""))
     return Response(html or '<p class="hint">Nothing to preview.</p>', content_type="text/html")
+
+
+@blueprint.get("/docs")
+@rate_limit("pages")
+async def api_docs() -> str:
+    """Swagger UI over /openapi.json (served from static/: no CDN, no inline script)."""
+    if not current_app.config["DOCS_ENABLED"]:
+        abort(404)
+    return await render_template("docs.html")

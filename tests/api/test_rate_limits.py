@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 WRONG = "not the password at all"
 GENEROUS = Limit(1000, 3600)
 # Endpoints whose view functions come from Quart or quart-schema, not from this project.
-FOREIGN_ENDPOINTS = {"static", "openapi", "swagger_ui"}
+FOREIGN_ENDPOINTS = {"static", "openapi"}
 
 
 @pytest.fixture(autouse=True)

@@ -102,7 +102,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
     environment = {
         "APP_ENV": "development",  # plain http on 127.0.0.1: production insists on https
         "DEBUG": "false",
-        "DOCS_ENABLED": "false",
+        "DOCS_ENABLED": "true",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": f"sqlite:///{folder / 'tracker.sqlite3'}",
         "INSTANCE_PATH": str(folder / "instance"),

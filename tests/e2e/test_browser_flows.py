@@ -209,3 +209,20 @@ def test_phone_screen_and_dark_mode_render_the_issue_list(chromium: Browser, sit
         screenshot(page, "11-phone-dark-projects")
     finally:
         context.close()
+
+
+def test_the_api_docs_render_without_a_cdn_or_a_csp_violation(context: BrowserContext) -> None:
+    page = context.new_page()
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda message: problems.append(message.text) if message.type == "error" else None,
+    )
+    page.on(
+        "request",
+        lambda request: problems.append(request.url) if "127.0.0.1" not in request.url else None,
+    )
+    page.goto("/docs")
+    expect(page.get_by_text("/api/v1/projects/{key}/issues").first).to_be_visible()
+    screenshot(page, "12-api-docs")
+    assert problems == []
