@@ -186,10 +186,7 @@ def init_app(app: Quart) -> None:
         local_store=redis or MemoryStore(),
         enabled=app.config["RATE_LIMITS_ENABLED"],
         endpoint_policies={"openapi": "api"},
-        exempt_endpoints={
-            "static": "plain files; pages must style even when a client is limited",
-            "assets": "the same files under hashed names",
-        },
+        exempt_endpoints={"static": "plain files; pages must style even when a client is limited"},
     )
     app.before_request(enforce_route_policy)
     if redis is not None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from quart import Quart, Response, abort, current_app, send_file, url_for
 
+from quart_app.security.rate_limits import rate_exempt
+
 ONE_YEAR = 365 * 24 * 3600
 IMMUTABLE = f"public, max-age={ONE_YEAR}, immutable"
 
@@ -41,6 +43,7 @@ def asset_url(name: str) -> str:
     return url_for("assets", filename=manifest.hashed_names[name])
 
 
+@rate_exempt("plain files; pages must style even when a client is limited")
 async def serve_asset(filename: str) -> Response:
     manifest: AssetManifest = current_app.extensions["assets"]
     path = manifest.files.get(filename)
