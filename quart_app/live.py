@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from typing import Any
 
 from quart import Quart, current_app
@@ -37,18 +38,26 @@ class Notifier:
         self._waiters: dict[int, set[asyncio.Event]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def wait(self, project_id: int, seconds: float = POLL_SECONDS) -> None:
+    @contextmanager
+    def listening(self, project_id: int) -> Iterator[asyncio.Event]:
+        """An event set by every wake-up of the project while the block runs.
+
+        Listen *before* reading the events table and clear the event before each read: a change
+        announced during the read then ends the next wait at once instead of being missed.
+        """
         woken = asyncio.Event()
         self._waiters.setdefault(project_id, set()).add(woken)
         try:
-            await asyncio.wait_for(woken.wait(), seconds)
-        except TimeoutError:
-            pass
+            yield woken
         finally:
             waiters = self._waiters.get(project_id, set())
             waiters.discard(woken)
             if not waiters:
                 self._waiters.pop(project_id, None)
+
+    async def wait(self, project_id: int, seconds: float = POLL_SECONDS) -> None:
+        with self.listening(project_id) as woken:
+            await wait_for_wake_up(woken, seconds)
 
     def wake(self, project_id: int) -> None:
         for woken in self._waiters.get(project_id, ()):
@@ -143,6 +152,12 @@ def _publish_changed_projects(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changed_projects(session: Session) -> None:
     session.info.pop(CHANGED_PROJECTS, None)
+
+
+async def wait_for_wake_up(woken: asyncio.Event, seconds: float) -> None:
+    """Until ``woken`` is set or ``seconds`` pass, whichever comes first."""
+    with suppress(TimeoutError):
+        await asyncio.wait_for(woken.wait(), seconds)
 
 
 def get_notifier() -> Notifier:

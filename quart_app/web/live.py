@@ -14,7 +14,7 @@ from collections.abc import AsyncIterator
 from quart import Blueprint, Response, request
 
 from quart_app.db import Database, get_database, get_session
-from quart_app.live import Notifier, get_notifier
+from quart_app.live import Notifier, get_notifier, wait_for_wake_up
 from quart_app.security.auth import current_user
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import events
@@ -24,6 +24,7 @@ blueprint = Blueprint("web_live", __name__)
 STREAM_SECONDS = 55.0  # then the browser reconnects: bounded work per connection, fresh access
 KEEPALIVE_SECONDS = 15.0  # a comment line, so proxies do not close a quiet stream
 RETRY_MILLISECONDS = 2000
+LOOKBACK_IDS = 200  # how far behind the newest event a late-committing one is still found
 
 
 def resume_after() -> int:
@@ -57,16 +58,31 @@ async def changes_stream(
     deadline = loop.time() + STREAM_SECONDS
     quiet_since = loop.time()
     yield f"retry: {RETRY_MILLISECONDS}\n\n".encode()
-    while loop.time() < deadline:
-        async with database.read_sessions() as session:
-            changes = await events.changes_since(session, project_id, after)
-        for change in changes:
-            after = change.id
-            data = json.dumps({"issue": change.issue_number, "kind": change.kind})
-            yield f"id: {change.id}\nevent: change\ndata: {data}\n\n".encode()
-        if changes:
-            quiet_since = loop.time()
-        elif loop.time() - quiet_since > KEEPALIVE_SECONDS:
-            quiet_since = loop.time()
-            yield b": still here\n\n"
-        await notifier.wait(project_id, min(deadline - loop.time(), notifier.poll_seconds))
+    # On PostgreSQL an event id is taken at insert and seen at commit: a slow transaction can
+    # commit id 3 after id 4 was sent. Each read looks back LOOKBACK_IDS below the newest id
+    # and sends what it has not sent; the ids the browser already had count as sent.
+    async with database.read_sessions() as session:
+        window = await events.changes_since(session, project_id, max(0, after - LOOKBACK_IDS))
+    sent = {change.id for change in window if change.id <= after}
+    with notifier.listening(project_id) as woken:
+        while loop.time() < deadline:
+            woken.clear()  # before the read: a wake-up during it ends the next wait at once
+            async with database.read_sessions() as session:
+                changes = await events.changes_since(
+                    session, project_id, max(0, after - LOOKBACK_IDS), limit=LOOKBACK_IDS + 100
+                )
+            for change in changes:
+                if change.id in sent:
+                    continue
+                sent.add(change.id)
+                after = max(after, change.id)
+                data = json.dumps(
+                    {"event": change.id, "issue": change.issue_number, "kind": change.kind}
+                )
+                yield f"id: {after}\nevent: change\ndata: {data}\n\n".encode()
+                quiet_since = loop.time()
+            sent = {event_id for event_id in sent if event_id > after - LOOKBACK_IDS}
+            if loop.time() - quiet_since > KEEPALIVE_SECONDS:
+                quiet_since = loop.time()
+                yield b": still here\n\n"
+            await wait_for_wake_up(woken, min(deadline - loop.time(), notifier.poll_seconds))

@@ -298,8 +298,10 @@ class Stream:
                 self.opened.set()
             if fields.get("event") == "change":
                 data = json.loads(fields["data"])
-                assert set(data) == {"issue", "kind"}, data
-                change = Change(int(fields["id"]), data["issue"], data["kind"], time.monotonic())
+                assert set(data) == {"event", "issue", "kind"}, data
+                # `id:` is where a reconnect resumes (the newest id sent); `event` is this one's
+                assert int(fields["id"]) >= data["event"]
+                change = Change(data["event"], data["issue"], data["kind"], time.monotonic())
                 self.changes.put_nowait(change)
             fields = {}
 
@@ -582,14 +584,6 @@ async def test_every_stream_on_a_two_worker_server_gets_every_change_once(
 
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer at a time: ids commit in order")
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="BUG: on PostgreSQL event ids are taken at insert but become visible at commit, so a "
-    "transaction that commits after one holding a higher id is skipped for good: the stream (and "
-    "a resume with Last-Event-ID) only asks for ids above the last one it sent "
-    "(quart_app/web/live.py, services/events.changes_since).",
-)
 async def test_an_event_committed_after_a_later_one_still_reaches_the_stream(
     redis_servers: Servers, cheap_password_hashing: None
 ) -> None:
@@ -650,14 +644,6 @@ class WakeAfterTheQuery:
             await write()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TimeoutError,
-    reason="BUG: a wake-up that arrives between a stream's query and its next wait is lost "
-    "(Notifier.wait registers the waiter only when called), so that change waits for the next "
-    "poll: up to REDIS_POLL_SECONDS (10 s) with Redis, POLL_SECONDS without "
-    "(quart_app/web/live.py changes_stream, quart_app/live.py Notifier).",
-)
 async def test_a_wake_up_during_the_query_is_not_lost(
     app: Quart, cheap_password_hashing: None
 ) -> None:
