@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
 from quart.wrappers import Response
+from sqlalchemy import select
 
+from quart_app.db import Database
 from quart_app.mail import outbox
+from quart_app.models import Base, User
+from quart_app.services.sessions import start_session
 
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 PASSWORD = "a perfectly fine passphrase"
@@ -58,3 +63,57 @@ class Browser:
 
     async def sign_in(self, login: str, password: str = PASSWORD) -> Response:
         return await self.submit("/sign-in", "/sign-in", login=login, password=password)
+
+
+# --- The tracker's pages: signed-in visitors without the sign-up flow, and what the tables hold.
+
+FLASH = re.compile(r'<p class="flash[^"]*" role="status">(.*?)</p>', re.S)
+# Tables the pages may touch by only reading (rate limits, session last-seen times).
+BOOKKEEPING_TABLES = {"rate_limit_counters", "user_sessions", "api_tokens"}
+
+
+def flashes(page: str) -> list[str]:
+    return [html.unescape(message) for message in FLASH.findall(page)]
+
+
+@dataclass
+class Visitor(Browser):
+    """A browser signed in (or not, when ``username`` is None) that posts with its CSRF token."""
+
+    username: str | None = None
+    token: str = ""
+
+    async def post(self, action: str, **fields: str) -> Response:
+        data = {"csrf_token": self.token, **fields}
+        return await self.client.post(action, form=data, headers={"Accept": "text/html"})
+
+    async def follow(self, response: Response, status: int = 200) -> str:
+        """The page a POST/Redirect/GET redirected to (and its flash messages)."""
+        assert response.status_code == 302, (response.status_code, await response.get_data())
+        return await self.page(response.headers["Location"], status)
+
+
+async def visitor(app: Quart, user: User | None) -> Visitor:
+    """A browser with a session for ``user`` started directly (no password check, no e-mail)."""
+    client = app.test_client()
+    if user is not None:
+        database: Database = app.extensions["db"]
+        async with database.write_sessions() as session:
+            _record, secret = await start_session(session, user, absolute_ttl_seconds=3600)
+            await session.commit()
+        client.set_cookie("localhost", app.config["AUTH_COOKIE_NAME"], secret)
+    browser = Visitor(app, client, user.username if user else None)
+    browser.token = await browser.csrf("/projects" if user else "/sign-in")
+    return browser
+
+
+async def tracker_rows(app: Quart) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table but the bookkeeping ones: a refused form must change none."""
+    database: Database = app.extensions["db"]
+    rows: dict[str, list[tuple[object, ...]]] = {}
+    async with database.read_sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in BOOKKEEPING_TABLES:
+                result = await session.execute(select(table))
+                rows[table.name] = sorted((tuple(row) for row in result), key=repr)
+    return rows
