@@ -5,9 +5,10 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from markupsafe import Markup
-from quart import Quart
+from quart import Quart, request
 
 from quart_app.markdown import render_markdown
 from quart_app.models import IssueEvent, User
@@ -77,7 +78,19 @@ def markdown(text: str) -> Markup:
     return Markup(render_markdown(text))  # noqa: S704
 
 
+def url_with(**changes: object) -> str:
+    """This page's URL with some query parameters changed (filters kept, for tabs and pages).
+
+    Built by hand, not with url_for: a query parameter named like one of url_for's own
+    arguments (``_external``, ``endpoint``) must stay a query parameter.
+    """
+    args = request.args.to_dict(flat=False)
+    args.update({name: [str(value)] for name, value in changes.items()})
+    return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
 def init_app(app: Quart) -> None:
     for function in (initials, avatar_colour, person, when, iso, describe, markdown):
         app.add_template_filter(function)
     app.jinja_env.globals["close_reason_names"] = CLOSE_REASONS
+    app.add_template_global(url_with)

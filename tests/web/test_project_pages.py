@@ -254,11 +254,6 @@ async def test_a_bad_filter_is_an_inline_error_not_a_crash(
     assert issue_titles(page) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: query parameters named like url_for's own arguments (key, endpoint, _method) "
-    "are passed on to url_for by the state tabs (**dict(request.args)): a 500",
-)
 @pytest.mark.parametrize("query", ["key=x", "endpoint=x", "_method=POST"])
 async def test_unknown_query_parameters_do_not_break_the_issue_list(
     site: TrackerSite, query: str
@@ -267,11 +262,6 @@ async def test_unknown_query_parameters_do_not_break_the_issue_list(
     assert issue_titles(page) == [PLAN, CRASH]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: ?_external=1 and ?_anchor= reach url_for through the state tabs: the links "
-    "become absolute URLs built from the request's Host header, or get a fragment",
-)
 @pytest.mark.parametrize("query", ["_external=1", "_anchor=x"])
 async def test_query_parameters_cannot_rewrite_the_tab_links(site: TrackerSite, query: str) -> None:
     page = await (await site.visitor(None)).page(f"/projects/PUB?{query}")
