@@ -23,6 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from playwright.sync_api import Browser, Page, sync_playwright
+from redis import Redis
 
 from tests.live.server import PROJECT_ROOT, LiveServer, free_port, run, start
 from tests.support import ON_POSTGRES
@@ -34,6 +35,7 @@ CHROMIUM = (
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", PROJECT_ROOT / "test-artifacts")) / "screenshots"
 PASSWORD = "a perfectly fine passphrase"
 MAIL_TIMEOUT_SECONDS = 10
+REDIS_URL = os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/14")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -108,10 +110,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         "INSTANCE_PATH": str(folder / "instance"),
         "BASE_URL": f"http://127.0.0.1:{port}",
         "SMTP_URL": f"smtp://127.0.0.1:{mailbox.port}",
-        "REDIS_URL": os.environ.get("E2E_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "REDIS_URL": REDIS_URL,
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
     }
+    # A database of its own, emptied: rate-limit counters from an earlier run would refuse sign-ups.
+    Redis.from_url(REDIS_URL).flushdb()
     migrated = run(["quart_app", "migrate"], environment)
     assert migrated.returncode == 0, migrated.stderr
     command = ["quart_app", "serve", "--allow-non-production", "--host", "127.0.0.1"]
@@ -125,7 +129,9 @@ def site(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterator
         assert "Traceback" not in log, log  # a 500 anywhere in the run fails it
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: the sync Playwright API holds an event loop on this thread while it
+# runs, and every async test after it would fail with "cannot be called from a running loop".
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     if CHROMIUM is None:
         message = "Chromium is not installed: apt-get install chromium (or set CHROMIUM_PATH)"
