@@ -3,6 +3,9 @@
 The suite runs on SQLite (a new file per test) by default, and on PostgreSQL when TEST_DATABASE_URL
 points at one (a new schema per test, dropped afterwards). Arrange data through the services and
 commit it before calling the client: an uncommitted write session holds SQLite's write lock.
+
+Passwords are hashed with cheap argon2 parameters unless a test is marked real_password_hashing:
+the real ones cost ~150 ms a hash, and most tests sign users up only to get on with something else.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from click.testing import CliRunner
 from quart import Quart
 from quart.typing import TestClientProtocol as Client
@@ -20,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quart_app import create_app
 from quart_app.config import ENVIRONMENT_SETTINGS, ENVIRONMENT_VARIABLE
 from quart_app.db import Database
+from quart_app.security import passwords
 from tests.support import (
     ON_POSTGRES,
     TEST_DATABASE_URL,
@@ -29,6 +34,16 @@ from tests.support import (
     run_sync,
     with_search_path,
 )
+
+REAL_PASSWORD_HASHING = "real_password_hashing"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{REAL_PASSWORD_HASHING}: hash passwords with the app's real argon2 parameters "
+        "(the other tests use cheap ones)",
+    )
 
 
 def pytest_report_header() -> str:
@@ -51,6 +66,23 @@ def hermetic_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     for name in [*ENVIRONMENT_SETTINGS, ENVIRONMENT_VARIABLE, "PORT", "WEB_CONCURRENCY"]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
+
+
+@pytest.fixture(autouse=True)
+def password_hashing(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Cheap argon2 parameters, unless the test is about hashing (marked real_password_hashing).
+
+    The dummy hash that unknown logins are checked against is cached by the app: it is forgotten
+    before and after each test, so every test checks against a hash made with its own parameters.
+    """
+    if request.node.get_closest_marker(REAL_PASSWORD_HASHING) is None:
+        cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+        monkeypatch.setattr(passwords, "_hasher", cheap)
+    passwords._dummy_hash.cache_clear()
+    yield
+    passwords._dummy_hash.cache_clear()
 
 
 @pytest.fixture

@@ -63,6 +63,7 @@ async def test_unknown_user_and_wrong_password_get_identical_answers(
     await assert_same_answer(unknown, wrong)
 
 
+@pytest.mark.real_password_hashing  # the time of a real hash check, not of a cheap one
 async def test_an_unknown_user_takes_about_as_long_as_a_wrong_password(
     actions: AccountActions,
 ) -> None:

@@ -221,6 +221,7 @@ async def test_a_disabled_user_cannot_sign_in_even_with_the_right_password(
     assert await authenticate(session, login="ada", password=PASSWORD) is None
 
 
+@pytest.mark.real_password_hashing
 async def test_signing_in_upgrades_a_weak_hash(database: Database) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     async with database.write_sessions() as session:
@@ -241,6 +242,7 @@ async def test_signing_in_upgrades_a_weak_hash(database: Database) -> None:
     assert await verify_password(stored, PASSWORD)
 
 
+@pytest.mark.real_password_hashing
 async def test_a_failed_sign_in_leaves_a_weak_hash_alone(session: AsyncSession) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
     ada = await make_user(session, "ada")

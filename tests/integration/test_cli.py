@@ -44,6 +44,7 @@ def test_migrate_then_downgrade(runner: CliRunner) -> None:
     assert "Database schema is at base." in invoke(runner, "downgrade", "base")
 
 
+@pytest.mark.real_password_hashing
 def test_create_user_stores_a_verified_admin_with_an_argon2id_hash(runner: CliRunner) -> None:
     invoke(runner, "migrate")
     output = invoke(

@@ -15,7 +15,8 @@ from quart_app.security.passwords import (
     verify_password,
 )
 
-pytestmark = pytest.mark.unit
+# About hashing itself: the production argon2 parameters, not the suite's cheap ones.
+pytestmark = [pytest.mark.unit, pytest.mark.real_password_hashing]
 
 LONG_PASSPHRASE = "correct horse battery staple, then a long walk along the river bank"[:64]
 
