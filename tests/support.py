@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import os
+import tempfile
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
 
 from quart_app import migrate
 from quart_app.config import ENVIRONMENT_VARIABLE
@@ -44,18 +47,120 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{separator}options={quote(f'-csearch_path={schema}')}"
 
 
-async def create_current_schema(url: str) -> None:
+async def build_current_schema(url: str) -> list[str]:
     """Create the tables from the models and stamp them as migrated (much faster than migrating).
 
-    tests/integration/test_migrations.py proves the migrations build exactly this schema.
+    Returns every statement that wrote, in order: on an empty PostgreSQL schema they are the whole
+    recipe, which create_current_schema replays. tests/integration/test_migrations.py proves the
+    migrations build exactly this schema.
     """
     engine = make_engine(normalise_database_url(url), for_migrations=True)
+    writes: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            return  # create_all's and alembic's look-ups: they change nothing
+        writes.append(statement if not parameters else "")  # "": cannot be replayed as text
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
         await migrate.stamp(engine)
     finally:
         await engine.dispose()
+    return writes
+
+
+class _Template:
+    """The current schema, built once per test session and copied into each new database.
+
+    SQLite: the bytes of a database file built by build_current_schema (the FTS5 table and its
+    triggers live in the file, so a copy is complete). PostgreSQL: the statements that built it,
+    replayed in one round trip and one transaction into the new, empty schema.
+    """
+
+    sqlite_file: bytes | None = None
+    postgres_script: str | None = None
+
+    @classmethod
+    async def sqlite_bytes(cls) -> bytes:
+        if cls.sqlite_file is None:
+            with tempfile.TemporaryDirectory(prefix="quart_app_template_") as folder:
+                path = Path(folder) / "template.sqlite3"
+                await build_current_schema(f"sqlite:///{path}")
+                # Closing the last connection checkpoints the WAL into the file and removes it.
+                leftovers = sorted(p.name for p in Path(folder).iterdir() if p != path)
+                assert not leftovers, f"the template database left {leftovers} beside it"
+                cls.sqlite_file = path.read_bytes()
+        return cls.sqlite_file
+
+    @classmethod
+    async def postgres_statements(cls) -> str:
+        if cls.postgres_script is None:
+            schema = f"test_template_{os.urandom(8).hex()}"
+            await execute_admin_sql(f'CREATE SCHEMA "{schema}"')
+            try:
+                writes = await build_current_schema(with_search_path(TEST_DATABASE_URL, schema))
+            finally:
+                await execute_admin_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            assert writes and all(writes), "building the schema ran statements with parameters"
+            cls.postgres_script = ";\n".join(writes)
+        return cls.postgres_script
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL when it names a file that does not exist yet, else None."""
+    database = normalise_database_url(url)
+    if not database.is_sqlite or database.is_in_memory:
+        return None
+    name = make_url(database.url).database or ""
+    if name.startswith("file:"):
+        return None
+    path = Path(name)
+    suffixes = ("", "-wal", "-shm", "-journal")
+    return None if any(Path(f"{path}{suffix}").exists() for suffix in suffixes) else path
+
+
+async def create_current_schema(url: str) -> None:
+    """Give an empty database the current schema, as build_current_schema would, only faster.
+
+    A new SQLite file is a copy of a template; a new PostgreSQL schema gets the template's
+    statements. A database that already holds anything gets build_current_schema itself (which
+    keeps what is there). tests/integration/test_schema_template.py proves the two match.
+    """
+    if not ON_POSTGRES:
+        path = _new_sqlite_file(url)
+        if path is None:
+            await build_current_schema(url)
+            return
+        template = await _Template.sqlite_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(template)
+        return
+    script = await _Template.postgres_statements()
+    engine = make_engine(normalise_database_url(url), for_migrations=True)
+    try:
+        async with engine.connect() as connection:
+            if await connection.scalar(text(OCCUPIED_SCHEMA_QUERY)):
+                await connection.rollback()
+            else:
+                raw = (await connection.get_raw_connection()).driver_connection
+                assert raw is not None
+                await raw.execute(script)  # asyncpg: many statements in one round trip
+                await connection.commit()
+                return
+    finally:
+        await engine.dispose()
+    await build_current_schema(url)
+
+
+# Whether the schema new tables would go to already holds a relation or a type (or is missing).
+OCCUPIED_SCHEMA_QUERY = """
+SELECT current_schema() IS NULL
+    OR EXISTS (SELECT FROM pg_class WHERE relnamespace = current_schema()::regnamespace)
+    OR EXISTS (SELECT FROM pg_type WHERE typnamespace = current_schema()::regnamespace)
+"""
 
 
 def config_for(database_url: str, **overrides: Any) -> dict[str, Any]:
