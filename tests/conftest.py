@@ -4,13 +4,17 @@ The suite runs on SQLite (a new file per test) by default, and on PostgreSQL whe
 points at one (a new schema per test, dropped afterwards). Arrange data through the services and
 commit it before calling the client: an uncommitted write session holds SQLite's write lock.
 
+The app's database comes with the current schema already in it, without paying for create_all per
+test: a copy of a SQLite template file built once per session, or a PostgreSQL schema the schema
+pool made a few tests ahead (tests/support.py). ``database_url`` stays empty, for the migration and
+CLI tests.
+
 Passwords are hashed with cheap argon2 parameters unless a test is marked real_password_hashing:
 the real ones cost ~150 ms a hash, and most tests sign users up only to get on with something else.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -28,9 +32,11 @@ from quart_app.security import passwords
 from tests.support import (
     ON_POSTGRES,
     TEST_DATABASE_URL,
+    SchemaPool,
     config_for,
     create_current_schema,
     execute_admin_sql,
+    new_schema_name,
     run_sync,
     with_search_path,
 )
@@ -85,13 +91,32 @@ def password_hashing(
     passwords._dummy_hash.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def schema_pool() -> Iterator[SchemaPool | None]:
+    """PostgreSQL: current schemas made ahead of the tests that take them (SQLite: none)."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    pool = SchemaPool(TEST_DATABASE_URL)
+    try:
+        yield pool
+    finally:
+        pool.close()
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file, or a new PostgreSQL schema."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file, or a new PostgreSQL schema.
+
+    In a test that also has the app, it is the app's database (which is current, not empty).
+    """
+    if "current_database_url" in request.fixturenames:
+        yield request.getfixturevalue("current_database_url")
+        return
     if not ON_POSTGRES:
         yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
         return
-    schema = f"test_{uuid.uuid4().hex[:16]}"
+    schema = new_schema_name()
     run_sync(execute_admin_sql(f'CREATE SCHEMA "{schema}"'))
     try:
         yield with_search_path(TEST_DATABASE_URL, schema)
@@ -100,10 +125,29 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-async def app(database_url: str) -> AsyncIterator[Quart]:
+async def current_database_url(
+    tmp_path: Path, schema_pool: SchemaPool | None
+) -> AsyncIterator[str]:
+    """The URL of a new database with the current schema and no rows: what a migrated one has.
+
+    SQLite: a copy of a template file. PostgreSQL: a new schema from the pool.
+    """
+    if schema_pool is None:
+        url = f"sqlite:///{tmp_path / 'test.sqlite3'}"
+        await create_current_schema(url)
+        yield url
+        return
+    schema = schema_pool.take()
+    try:
+        yield with_search_path(TEST_DATABASE_URL, schema)
+    finally:
+        schema_pool.give_back(schema)
+
+
+@pytest.fixture
+async def app(current_database_url: str) -> AsyncIterator[Quart]:
     """A started app (before_serving ran) on a fresh, current database."""
-    await create_current_schema(database_url)
-    app = create_app(config_for(database_url))
+    app = create_app(config_for(current_database_url))
     async with app.test_app():
         yield app
 
