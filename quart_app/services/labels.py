@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quart_app.models import Label, Role
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import InvalidInputError, NotFoundError
-from quart_app.services.validation import clean_text, flush_unique
+from quart_app.services.validation import clean_text, unique_name
 
 NAME_MAX = 50
 DESCRIPTION_MAX = 200
@@ -69,8 +69,8 @@ async def create_label(
         color=clean_color(color),
         description=clean_text("description", description, maximum=DESCRIPTION_MAX, required=False),
     )
-    session.add(label)
-    await flush_unique(session, field="name", value=label.name, what="label")
+    async with unique_name(session, field="name", value=label.name, what="label"):
+        session.add(label)
     return label
 
 
@@ -86,15 +86,15 @@ async def update_label(
     """Change a label; issues keep it (their history shows the old name where it was used)."""
     access.require(Role.MAINTAINER, "manage labels")
     label = await get_label(session, access, label_id)
-    if name is not None:
-        label.name = clean_label_name(name)
-    if color is not None:
-        label.color = clean_color(color)
-    if description is not None:
-        label.description = clean_text(
-            "description", description, maximum=DESCRIPTION_MAX, required=False
-        )
-    await flush_unique(session, field="name", value=label.name, what="label")
+    new_name = clean_label_name(name) if name is not None else label.name
+    new_color = clean_color(color) if color is not None else label.color
+    new_description = (
+        clean_text("description", description, maximum=DESCRIPTION_MAX, required=False)
+        if description is not None
+        else label.description
+    )
+    async with unique_name(session, field="name", value=new_name, what="label"):
+        label.name, label.color, label.description = new_name, new_color, new_description
     return label
 
 

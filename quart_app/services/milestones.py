@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from quart_app.models import Issue, IssueState, Milestone, Role, utcnow
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import NotFoundError
-from quart_app.services.validation import clean_text, flush_unique
+from quart_app.services.validation import clean_text, unique_name
 
 TITLE_MAX = 100
 DESCRIPTION_MAX = 2000
@@ -70,8 +70,8 @@ async def create_milestone(
         description=clean_text("description", description, maximum=DESCRIPTION_MAX, required=False),
         due_on=due_on,
     )
-    session.add(milestone)
-    await flush_unique(session, field="title", value=milestone.title, what="milestone")
+    async with unique_name(session, field="title", value=milestone.title, what="milestone"):
+        session.add(milestone)
     return MilestoneProgress(milestone, 0, 0)
 
 
@@ -85,20 +85,23 @@ async def update_milestone(
     """Apply ``changes`` (title, description, due_on, state): only the keys given change."""
     access.require(Role.MAINTAINER, "manage milestones")
     milestone = await _get(session, access, milestone_id)
+    title = milestone.title
     if isinstance(changes.get("title"), str):
-        milestone.title = clean_text("title", str(changes["title"]), maximum=TITLE_MAX)
+        title = clean_text("title", str(changes["title"]), maximum=TITLE_MAX)
+    description = milestone.description
     if isinstance(changes.get("description"), str):
-        milestone.description = clean_text(
+        description = clean_text(
             "description", str(changes["description"]), maximum=DESCRIPTION_MAX, required=False
         )
-    if "due_on" in changes:
-        due_on = changes["due_on"]
-        milestone.due_on = due_on if isinstance(due_on, date) else None
-    if changes.get("state") == "closed" and milestone.closed_at is None:
-        milestone.closed_at = utcnow()
-    elif changes.get("state") == "open":
-        milestone.closed_at = None
-    await flush_unique(session, field="title", value=milestone.title, what="milestone")
+    async with unique_name(session, field="title", value=title, what="milestone"):
+        milestone.title, milestone.description = title, description
+        if "due_on" in changes:
+            due_on = changes["due_on"]
+            milestone.due_on = due_on if isinstance(due_on, date) else None
+        if changes.get("state") == "closed" and milestone.closed_at is None:
+            milestone.closed_at = utcnow()
+        elif changes.get("state") == "open":
+            milestone.closed_at = None
     return await get_milestone(session, access, milestone.id)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,14 +21,20 @@ def clean_text(field: str, value: str, *, maximum: int, required: bool = True) -
     return cleaned
 
 
-async def flush_unique(session: AsyncSession, *, field: str, value: str, what: str) -> None:
-    """Flush, turning a unique-constraint failure on ``field`` into a 409 naming it.
+@asynccontextmanager
+async def unique_name(
+    session: AsyncSession, *, field: str, value: str, what: str
+) -> AsyncIterator[None]:
+    """Make the change inside this block: a unique-constraint failure on ``field`` becomes a 409
+    naming it, and the request's transaction stays usable (the refused form can re-render).
 
-    The savepoint keeps the request's transaction usable (PostgreSQL aborts it otherwise);
-    checking first would still race with a concurrent request.
+    The savepoint opens *before* the change on purpose: opening one flushes everything pending
+    first, so a row added earlier would fail outside it and abort the whole transaction
+    (PostgreSQL). Checking for the name first would still race with a concurrent request.
     """
     try:
         async with session.begin_nested():
+            yield
             await session.flush()
     except IntegrityError:
         raise ConflictError(
