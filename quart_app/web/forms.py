@@ -59,7 +59,18 @@ async def render_form(
 
 
 def sign_in_redirect() -> WerkzeugResponse:
-    return redirect(url_for("web_auth.sign_in_page", next=request.full_path.rstrip("?")))
+    """To the sign-in page, which comes back here afterwards: to this page for a GET, to the
+    page the form was on for a POST (its URL only takes posts: coming back would be a 405)."""
+    target = request.full_path.rstrip("?") if request.method == "GET" else referring_page()
+    return redirect(url_for("web_auth.sign_in_page", next=target))
+
+
+def referring_page() -> str:
+    """The same-site page the request came from, else the dashboard."""
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or not referrer.path:
+        return url_for("web_projects.dashboard")
+    return safe_next(f"{referrer.path}?{referrer.query}".rstrip("?"))
 
 
 def login_required(view: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R | WerkzeugResponse]]:

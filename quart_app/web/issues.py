@@ -54,6 +54,7 @@ async def create_issue(key: str) -> PageResult:
     form = await request.form
     values = {"title": form.get("title", ""), "body": form.get("body", "")}
     if wants_preview(form):
+        access.require(Role.REPORTER, "open issues")  # as the form's own page does
         preview = render_markdown(values["body"])
         return await render_template(
             "issues/new.html", access=access, errors={}, values=values, preview=preview
@@ -128,6 +129,7 @@ async def add_comment(key: str, number: int) -> PageResult:
     form = await request.form
     if wants_preview(form):
         access = await project_for_form(key)
+        access.require(Role.REPORTER, "comment")
         preview = render_markdown(form.get("body", ""))
         return await render_issue(access, number, values=form, preview=preview)
 
@@ -155,7 +157,10 @@ async def delete_comment(key: str, number: int, comment_id: int) -> PageResult:
 async def edit_issue(key: str, number: int) -> PageResult:
     """Title and body, against the version the form was loaded from (no silent overwrite)."""
     form = await request.form
-    changes = issues.IssueChanges(title=form.get("title", ""), body=form.get("body", ""))
+
+    def changes() -> issues.IssueChanges:
+        return issues.IssueChanges(title=form.get("title", ""), body=form.get("body", ""))
+
     return await apply(key, number, updater(number, changes, form), "The issue is saved.")
 
 
@@ -165,20 +170,26 @@ async def edit_issue(key: str, number: int) -> PageResult:
 async def change_state(key: str, number: int) -> PageResult:
     form = await request.form
     closing = form.get("state") == IssueState.CLOSED
-    changes = issues.IssueChanges(
-        state=IssueState.CLOSED if closing else IssueState.OPEN,
-        close_reason=parse_reason(form.get("close_reason", "")) if closing else None,
-    )
+
+    def changes() -> issues.IssueChanges:  # inside apply(): a bad reason shows on the form
+        return issues.IssueChanges(
+            state=IssueState.CLOSED if closing else IssueState.OPEN,
+            close_reason=parse_reason(form.get("close_reason", "")) if closing else None,
+        )
+
     done = "The issue is closed." if closing else "The issue is open again."
     return await apply(key, number, updater(number, changes, form), done)
 
 
-def updater(number: int, changes: issues.IssueChanges, form: Mapping[str, str]) -> Action:
+def updater(
+    number: int, changes: Callable[[], issues.IssueChanges], form: Mapping[str, str]
+) -> Action:
+    """Apply ``changes()`` (built inside apply(), so a bad value is refused on the form)
+    against the version the form was loaded from."""
+
     async def update(access: ProjectAccess) -> Issue:
-        session = get_session()
-        return await issues.update_issue(
-            session, access, number, changes, if_match=version_from(form)
-        )
+        session, if_match = get_session(), version_from(form)
+        return await issues.update_issue(session, access, number, changes(), if_match=if_match)
 
     return update
 

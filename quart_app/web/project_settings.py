@@ -10,7 +10,7 @@ from quart import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.db import get_session
-from quart_app.models import Role
+from quart_app.models import Project, Role
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import labels, members, milestones, projects
 from quart_app.services.access import ProjectAccess
@@ -80,9 +80,16 @@ async def apply(key: str, tab: str, action: Action, done: str) -> PageResult:
 @login_required
 async def general(key: str) -> PageResult:
     access = await project_for_page(key)
-    project = access.project
-    values = {"name": project.name, "description": project.description}
-    return await render_tab(access, "general", values={**values, "visibility": project.visibility})
+    return await render_tab(access, "general", values=details_of(access.project))
+
+
+def details_of(project: Project) -> dict[str, str]:
+    """The details form as the project is now."""
+    return {
+        "name": project.name,
+        "description": project.description,
+        "visibility": project.visibility,
+    }
 
 
 @blueprint.post("")
@@ -110,7 +117,9 @@ async def delete_project(key: str) -> PageResult:
     form = await request.form
     if form.get("confirm_key", "").strip().upper() != access.project.key:
         error = InvalidInputError.field("confirm_key", f"Type {access.project.key} to confirm.")
-        return await render_tab(access, "general", field_errors(error), form, 422)
+        return await render_tab(
+            access, "general", field_errors(error), details_of(access.project), 422
+        )
     await projects.delete_project(session, access)
     await session.commit()
     await flash(f"Project {access.project.key} and all its issues are deleted.")

@@ -110,11 +110,6 @@ async def test_previewing_a_new_issue_shows_it_and_creates_nothing(site: Tracker
     assert await site.rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: POST /projects/<KEY>/issues with intent=preview skips the role check that GET "
-    ".../issues/new makes (403): a non-member of a public project gets the new-issue form back",
-)
 async def test_a_non_member_cannot_preview_a_new_issue(site: TrackerSite) -> None:
     nora = await site.visitor("nora")
     await nora.page("/projects/PUB/issues/new", status=403)
@@ -279,11 +274,6 @@ async def test_closing_a_changed_issue_is_refused_inline(site: TrackerSite) -> N
     assert await site.rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: change_state parses close_reason outside apply(), so a bad reason is the "
-    "generic 422 error page instead of the message beside the state form",
-)
 async def test_a_bad_close_reason_is_shown_beside_the_state_form(site: TrackerSite) -> None:
     rita = await site.visitor("rita")
     version = version_on(await rita.page(f"{ISSUE}/1"))

@@ -246,12 +246,6 @@ async def test_forms_refuse_what_the_page_hides(site: TrackerSite, caller: str, 
     assert await site.rows() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: login_required on a POST-only URL sends next=<that URL>: after signing in, "
-    "someone whose session ended while writing a comment lands on a 405 page (GET of "
-    ".../comments), not back on the issue",
-)
 async def test_signing_in_after_a_refused_post_returns_to_a_page(site: TrackerSite) -> None:
     anonymous = await site.visitor(None)
     response = await anonymous.post("/projects/PUB/issues/1/comments", body="hi", intent="submit")
@@ -260,6 +254,29 @@ async def test_signing_in_after_a_refused_post_returns_to_a_page(site: TrackerSi
     signed_in = await anonymous.post("/sign-in", login=REPORTER, password=PASSWORD, next=target)
     assert signed_in.headers["Location"] == target
     await anonymous.page(target)  # 200, whatever page it is
+
+
+@pytest.mark.parametrize(
+    ("referrer", "expected"),
+    [
+        ("http://localhost/projects/PUB/issues/1?page=1", "/projects/PUB/issues/1?page=1"),
+        ("https://evil.example/projects/PUB/issues/1", "/dashboard"),
+        (None, "/dashboard"),
+    ],
+    ids=["the-form-page", "another-site", "no-referrer"],
+)
+async def test_a_refused_post_signs_in_back_to_the_page_the_form_was_on(
+    site: TrackerSite, referrer: str | None, expected: str
+) -> None:
+    anonymous = await site.visitor(None)
+    headers = {"Accept": "text/html", **({"Referer": referrer} if referrer else {})}
+    response = await anonymous.client.post(
+        "/projects/PUB/issues/1/comments",
+        form={"csrf_token": anonymous.token, "body": "hi"},
+        headers=headers,
+    )
+    assert response.status_code == 302
+    assert sign_in_target(response.headers["Location"]) == expected
 
 
 # --- Controls the pages hide from people who may not use them.

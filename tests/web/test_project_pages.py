@@ -341,11 +341,6 @@ async def test_deleting_a_project_needs_its_key_typed(site: TrackerSite) -> None
     await olivia.page("/projects/PRIV")  # only that one
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: after a refused delete the settings page re-renders the details form from the "
-    "delete form's fields: name and description blank, a public project shown as private",
-)
 async def test_a_refused_delete_leaves_the_details_form_as_it_was(site: TrackerSite) -> None:
     olivia = await site.visitor("olivia")
     response = await olivia.post("/projects/PUB/settings/delete", confirm_key="nope")
