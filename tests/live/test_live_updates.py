@@ -26,7 +26,6 @@ from typing import Any, cast
 import httpx
 import pytest
 import redis
-from argon2 import PasswordHasher
 from quart import Quart
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +34,6 @@ from quart_app import create_app
 from quart_app.db import Database
 from quart_app.live import POLL_SECONDS, REDIS_POLL_SECONDS, Notifier
 from quart_app.models import IssueEvent, Project, TokenScope, User
-from quart_app.security import passwords
 from quart_app.services import comments, events
 from quart_app.services.accounts import create_user
 from quart_app.services.api_tokens import create_api_token
@@ -184,14 +182,6 @@ class Person:
 
     def cookie_header(self) -> dict[str, str]:
         return {"Cookie": f"{COOKIE}={self.cookie}"}
-
-
-@pytest.fixture
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nobody here signs in with a password: real argon2 (~150 ms a user) would only cost time."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 async def create_people(database_url: str, *usernames: str) -> list[Person]:
@@ -394,7 +384,7 @@ async def events_in_database(database_url: str, key: str) -> list[int]:
 
 
 async def test_a_change_written_on_one_server_reaches_a_stream_on_another_through_redis(
-    redis_servers: Servers, cheap_password_hashing: None
+    redis_servers: Servers,
 ) -> None:
     key = unique("RD")
     [owner] = await create_people(redis_servers.database_url, unique("owner"))
@@ -431,7 +421,7 @@ async def test_a_change_written_on_one_server_reaches_a_stream_on_another_throug
 
 
 async def test_without_redis_a_change_on_one_server_reaches_another_by_polling(
-    database_url: str, tmp_path: Path, cheap_password_hashing: None
+    database_url: str, tmp_path: Path
 ) -> None:
     await create_current_schema(database_url)
     environment = server_environment(database_url, tmp_path, redis_url=None)
@@ -459,7 +449,7 @@ async def test_without_redis_a_change_on_one_server_reaches_another_by_polling(
 
 
 async def test_reconnecting_with_last_event_id_gets_what_was_missed_once(
-    redis_servers: Servers, cheap_password_hashing: None
+    redis_servers: Servers,
 ) -> None:
     key = unique("RS")
     [owner] = await create_people(redis_servers.database_url, unique("owner"))
@@ -502,7 +492,7 @@ async def test_reconnecting_with_last_event_id_gets_what_was_missed_once(
 
 
 async def test_a_private_stream_is_for_members_and_refused_once_a_member_is_removed(
-    redis_servers: Servers, cheap_password_hashing: None
+    redis_servers: Servers,
 ) -> None:
     key = unique("PV")
     owner, member, outsider = await create_people(
@@ -535,7 +525,7 @@ async def test_a_private_stream_is_for_members_and_refused_once_a_member_is_remo
 
 
 async def test_every_stream_on_a_two_worker_server_gets_every_change_once(
-    redis_servers: Servers, cheap_password_hashing: None
+    redis_servers: Servers,
 ) -> None:
     """Eight streams on B's two workers; writes on A and on B, so each stream sees changes made
     by another server, by the other worker of its own server (the kernel spreads connections,
@@ -585,7 +575,7 @@ async def test_every_stream_on_a_two_worker_server_gets_every_change_once(
 
 @pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer at a time: ids commit in order")
 async def test_an_event_committed_after_a_later_one_still_reaches_the_stream(
-    redis_servers: Servers, cheap_password_hashing: None
+    redis_servers: Servers,
 ) -> None:
     key = unique("OO")
     [owner] = await create_people(redis_servers.database_url, unique("owner"))
@@ -644,9 +634,7 @@ class WakeAfterTheQuery:
             await write()
 
 
-async def test_a_wake_up_during_the_query_is_not_lost(
-    app: Quart, cheap_password_hashing: None
-) -> None:
+async def test_a_wake_up_during_the_query_is_not_lost(app: Quart) -> None:
     """In-process (the timing cannot be forced across processes): the real stream generator."""
     database: Database = app.extensions["db"]
     async with database.write_sessions() as session:
@@ -691,7 +679,7 @@ async def test_a_wake_up_during_the_query_is_not_lost(
     "open takes the whole grace period and logs a traceback per open page.",
 )
 async def test_an_open_stream_ends_promptly_and_cleanly_at_shutdown(
-    database_url: str, tmp_path: Path, cheap_password_hashing: None
+    database_url: str, tmp_path: Path
 ) -> None:
     await create_current_schema(database_url)
     environment = server_environment(database_url, tmp_path, redis_url=None)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pytest
-from argon2 import PasswordHasher
 from quart import Quart
 
 from quart_app.db import Database
 from quart_app.models import Project, Role, User, Visibility
-from quart_app.security import passwords
 from quart_app.services.accounts import create_user, update_profile
 from quart_app.services.comments import add_comment
 from quart_app.services.issues import IssueChanges, create_issue, update_issue
@@ -25,14 +23,6 @@ from tests.web.helpers import PASSWORD, Browser, Visitor, tracker_rows, visitor
 @pytest.fixture
 def browser(app: Quart) -> Browser:
     return Browser(app, app.test_client())
-
-
-@pytest.fixture
-def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2 (~150 ms a user) would dominate tests that only need people to exist."""
-    monkeypatch.setattr(
-        passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
 
 
 # Who is who on the tracker site: each project has the same three members.
@@ -103,7 +93,7 @@ async def build_site(app: Quart) -> TrackerSite:
 
 
 @pytest.fixture
-async def site(app: Quart, cheap_password_hashing: None) -> TrackerSite:
+async def site(app: Quart) -> TrackerSite:
     return await build_site(app)
 
 
