@@ -30,7 +30,7 @@ ON_COMMIT = "on_commit"  # in Session.info (set by the sessionmaker): called wit
 
 
 class Notifier:
-    """In-process wake-ups: ``wait`` returns when ``wake`` names the project, or on timeout."""
+    """In-process wake-ups: ``wake`` sets the events of everyone ``listening`` to the project."""
 
     poll_seconds = POLL_SECONDS
 
@@ -54,10 +54,6 @@ class Notifier:
             waiters.discard(woken)
             if not waiters:
                 self._waiters.pop(project_id, None)
-
-    async def wait(self, project_id: int, seconds: float = POLL_SECONDS) -> None:
-        with self.listening(project_id) as woken:
-            await wait_for_wake_up(woken, seconds)
 
     def wake(self, project_id: int) -> None:
         for woken in self._waiters.get(project_id, ()):
