@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from multiprocessing import get_context
+from multiprocessing.connection import wait
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 
 from hypercorn.config import Config
-from hypercorn.run import run
 
 from quart_app import create_app
 from quart_app.config import ENVIRONMENT_VARIABLE, ConfigError
@@ -78,19 +80,96 @@ def serve(host: str = "0.0.0.0", *, allow_non_production: bool = False) -> int: 
 
 
 def run_with_graceful_workers(config: Config) -> int:
-    """hypercorn's ``run``, with workers that leave SIGTERM to the parent.
+    """Run ``config.workers`` hypercorn workers, each on a listening socket of its own.
 
-    Platforms such as Heroku send SIGTERM to every process of the app, not just the first. A
-    hypercorn worker has no handler for it and would die at once, dropping in-flight requests.
-    Spawned workers inherit an ignored signal, so ignore it while they start: the parent (which
-    installs its own handler) then shuts them all down gracefully, as it already does for SIGINT.
+    Why not hypercorn's own ``run``: it binds one socket and shares it, and the workers race in
+    ``accept()``. Clients that keep connections open (browsers behind a proxy, load generators)
+    then often all land on one worker while the others idle, which halves throughput on two
+    cores. Here every worker gets its own socket on the same port with ``SO_REUSEPORT``, so the
+    kernel spreads new connections across the workers evenly.
 
-    Limits: a SIGTERM arriving before the parent installs its handler is ignored; hypercorn's
-    ``terminate()`` cannot stop a stuck worker, so the platform's SIGKILL ends it; workers
-    respawned by a SIGHUP reload get the default handling back (reload is not for production).
+    Why SIGTERM is ignored while workers start: platforms such as Heroku send SIGTERM to every
+    process of the app, not just the first. Spawned workers inherit an ignored signal, so the
+    parent alone handles it, and shuts them all down gracefully, as it does for SIGINT.
+
+    A worker that exits cleanly on its own is replaced (on a new socket); one that fails stops
+    the others, and its exit code is returned, as with hypercorn. Limits: a SIGTERM arriving
+    before the parent installs its handler is ignored; connections waiting in a failed worker's
+    queue are reset; no reloader (not for production).
     """
-    previous = signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    supervisor = WorkerSupervisor(config)
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in signals}
     try:
-        return run(config)
+        supervisor.start()
+        for sig in signals:
+            signal.signal(sig, supervisor.shut_down)
+        return supervisor.supervise()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+class WorkerSupervisor:
+    """Starts the worker processes, replaces clean exits, and stops them all on request."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.worker = _worker_function(config.worker_class)
+        self.context = get_context("spawn")
+        self.shutdown_event = self.context.Event()
+        self.stopping = False
+        self.processes: list[SpawnProcess] = []
+
+    def start(self) -> None:
+        for _ in range(self.config.workers):
+            self.processes.append(self._start_worker())
+
+    def shut_down(self, *_: object) -> None:
+        self.stopping = True
+        self.shutdown_event.set()  # each worker finishes its requests (graceful_timeout), exits
+
+    def supervise(self) -> int:
+        """Wait until every worker has exited; the first failing worker's exit code, else 0."""
+        exit_code = 0
+        while self.processes:
+            wait([process.sentinel for process in self.processes])
+            for process in [process for process in self.processes if process.exitcode is not None]:
+                process.join()
+                self.processes.remove(process)
+                if process.exitcode != 0 and exit_code == 0:
+                    exit_code = process.exitcode or 1
+                    self.shut_down()  # a failing worker (bad config, crash) stops the server
+                elif not self.stopping:
+                    self.processes.append(self._start_worker())
+        return exit_code
+
+    def _start_worker(self) -> SpawnProcess:
+        """Start one worker on a new socket; the parent closes its copy once the worker has it."""
+        sockets = self.config.create_sockets()  # SO_REUSEPORT is set when config.workers > 1
+        process = self.context.Process(
+            target=self.worker,
+            kwargs={
+                "config": self.config,
+                "sockets": sockets,
+                "shutdown_event": self.shutdown_event,
+            },
+        )
+        process.start()
+        # The worker holds its own descriptor now. Without ours, a worker that dies takes its
+        # socket with it, and the kernel stops sending connections there.
+        for sock in (*sockets.secure_sockets, *sockets.insecure_sockets, *sockets.quic_sockets):
+            sock.close()
+        return process
+
+
+def _worker_function(worker_class: str) -> Callable[..., None]:
+    if worker_class == "uvloop":
+        from hypercorn.asyncio.run import uvloop_worker
+
+        return uvloop_worker
+    if worker_class == "asyncio":
+        from hypercorn.asyncio.run import asyncio_worker
+
+        return asyncio_worker
+    raise ServeSettingsError(f"worker_class={worker_class!r}: use 'uvloop' or 'asyncio'")
