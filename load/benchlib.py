@@ -205,9 +205,18 @@ class Server:
 
 
 def app_server(url: str, *, workers: int, log_path: Path) -> Server:
+    """The tracker as `quart_app serve` runs it.
+
+    BENCH_APP_SOURCE=<folder with an older quart_app/> serves that code instead (for before and
+    after figures: `git worktree add /tmp/before <commit>`); seeding still uses this checkout.
+    """
     port = free_port()
     command = [str(VENV_BIN / "quart_app"), "serve", "--allow-non-production", "--host=127.0.0.1"]
-    return Server(command, server_environment(url, port=port, workers=workers), log_path, port)
+    environment = server_environment(url, port=port, workers=workers)
+    source = os.environ.get("BENCH_APP_SOURCE")
+    if source:
+        environment["PYTHONPATH"] = f"{source}{os.pathsep}{PROJECT_ROOT}"
+    return Server(command, environment, log_path, port)
 
 
 def ceiling_server(*, workers: int, log_path: Path) -> Server:
