@@ -1,9 +1,10 @@
-"""The ``quart_app`` command: migrate, create users, seed demo data, run for development."""
+"""The ``quart_app`` command: migrate, create users, seed demo or load data, run for development."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -117,6 +118,54 @@ def seed_demo_command() -> None:
     if not created:
         raise click.ClickException("demo data is already there (user 'alice' exists)")
     click.echo(f"Seeded demo data. Sign in as alice, bob or carol with password {DEMO_PASSWORD!r}.")
+
+
+@main.command("seed-load")
+@click.option("--projects", default=20, show_default=True, type=click.IntRange(1, 999))
+@click.option("--issues", default=50_000, show_default=True, type=click.IntRange(0))
+@click.option("--comments", default=200_000, show_default=True, type=click.IntRange(0))
+@click.option("--users", default=500, show_default=True, type=click.IntRange(1, 999_999))
+@click.option("--labels-per-project", default=12, show_default=True, type=click.IntRange(0, 500))
+@click.option("--milestones-per-project", default=6, show_default=True, type=click.IntRange(0, 500))
+@click.option(
+    "--credentials",
+    "credentials_path",
+    default=Path("load/credentials.json"),
+    show_default=True,
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Where to write the users' password and tokens (JSON, mode 0600).",
+)
+@click.option("--seed", default=1, show_default=True, help="The same seed makes the same data.")
+def seed_load_command(
+    projects: int,
+    issues: int,
+    comments: int,
+    users: int,
+    labels_per_project: int,
+    milestones_per_project: int,
+    credentials_path: Path,
+    seed: int,
+) -> None:
+    """Fill an EMPTY, migrated database with a load-test dataset; write its credentials file."""
+    from quart_app.loadseed import DatabaseNotEmptyError, LoadSizes, seed_load
+    from quart_app.migrate import SchemaOutOfDateError
+
+    sizes = LoadSizes(
+        projects=projects, issues=issues, comments=comments, users=users,
+        labels_per_project=labels_per_project, milestones_per_project=milestones_per_project,
+        seed=seed,
+    )  # fmt: skip
+    try:
+        report = run_with_database(
+            lambda database: seed_load(database, sizes, credentials_path, progress=click.echo)
+        )
+    except (DatabaseNotEmptyError, SchemaOutOfDateError, ValueError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        f"Seeded {report.users} users, {report.projects} projects, {report.issues} issues, "
+        f"{report.comments} comments and {report.events} events in {report.seconds:.1f} s. "
+        f"Credentials: {credentials_path}"
+    )
 
 
 @main.command("serve")
