@@ -13,7 +13,7 @@ Personas (their share of the locust users is their weight):
 - ``ApiClient`` (weight 2): a Bearer token on /api/v1; lists, searches, single issues, the
   caller's issues, projects; opens issues and edits them with If-Match after a GET.
 
-Reads far outnumber writes (about 9 to 1). Expected refusals are successes counted under their
+Reads far outnumber writes (about 10 to 1). Expected refusals are successes counted under their
 own names: "PATCH ... (412 race)", "... (422 stale form)", "... (404 gone)".
 
 Environment variables (all optional):

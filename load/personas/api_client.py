@@ -97,7 +97,7 @@ class ApiClient(FastHttpUser):
         if project.labels and self.account.can(project.key, "maintainer") and random.random() < 0.5:
             issue["labels"] = [random.choice(project.labels)]
         path = f"/api/v1/projects/{project.key}/issues"
-        if created := self.call("POST", path, f"POST {ISSUES}", ok=(201,), json=issue):
+        if created := self.call("POST", path, ISSUES, ok=(201,), json=issue):
             self.opened[project.key].append(created[0]["number"])
             self.shared.catalog.opened(project, created[0]["number"])
 
@@ -114,7 +114,7 @@ class ApiClient(FastHttpUser):
         issue, etag = found
         headers = {"If-Match": etag or f'"{issue["version"]}"'}
         changes = self.changes(project, issue)
-        self.call("PATCH", path, f"PATCH {ISSUE}", json=changes, headers=headers, tolerated=RACE)
+        self.call("PATCH", path, ISSUE, json=changes, headers=headers, tolerated=RACE)
 
     def editable_issue(self) -> tuple[Project, int] | None:
         if project := self.project("maintainer"):

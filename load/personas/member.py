@@ -14,7 +14,6 @@ from personas.dataset import Account, Project
 from personas.pages import Form, csrf_token, find_form, find_forms, issue_links, issue_titles
 from personas.visitor import GONE, ISSUE_LIST, ISSUE_PAGE, SEARCH
 
-POST_ISSUE = "POST /projects/[key]/issues/[number]"
 # Refusals a race explains: the issue changed since the page was read (the state form's version
 # is stale, or a label was just added by someone else), or it was deleted meanwhile.
 RACE = {422: "422 stale form", 404: "404 gone"}
@@ -42,7 +41,7 @@ class TeamMember(Browser):
             raise StopUser()  # the GET failed (counted) or this is not the tracker's page
         data = form.data(csrf_token=token, login=self.account.username)
         data["password"] = self.credentials().password
-        if self.submit(form, data, "POST /sign-in", on_page="/sign-in", then="/dashboard") is None:
+        if self.submit(form, data, "/sign-in", on_page="/sign-in", then="/dashboard") is None:
             raise StopUser()  # refused (counted as a failure, with the page's message)
 
     def project(self, role: str = "reporter") -> Project | None:
@@ -84,7 +83,7 @@ class TeamMember(Browser):
         form = find_form(page or "", f"/projects/{project.key}/issues/{number}/comments")
         if form is not None:
             data = form.data(body=prose(random.randint(1, 3)), intent="submit")
-            self.post(form, data, f"{POST_ISSUE}/comments", project, number, GONE)
+            self.post(form, data, f"{ISSUE_PAGE}/comments", project, number, GONE)
 
     @task(1)
     def close_or_reopen(self) -> None:
@@ -100,22 +99,24 @@ class TeamMember(Browser):
         if form is not None:  # carries the version the page shows: a stale one is a 422
             reasons = form.options.get("close_reason") or [""]
             data = form.data(close_reason=random.choice(reasons)) if reasons[0] else form.data()
-            self.post(form, data, f"{POST_ISSUE}/state", project, number)
+            self.post(form, data, f"{ISSUE_PAGE}/state", project, number)
 
     @task(1)
     def label(self) -> None:
-        """Add a label the issue lacks (the form lists only those), else take one off."""
+        """Add a label the issue lacks (the form lists only those); sometimes take one off."""
         if not (project := self.project("maintainer")):
             return
         number = self.catalog().issue_number(project)
         page = self.read_issue(project, number) or ""
         base = f"/projects/{project.key}/issues/{number}/labels"
-        if (form := find_form(page, base)) and form.options.get("label"):
+        removals = find_forms(page, re.compile(re.escape(base) + r"/\d+/remove"))
+        form = find_form(page, base)
+        if form and form.options.get("label") and (not removals or random.random() < 0.7):
             data = form.data(label=random.choice(form.options["label"]))
-            self.post(form, data, f"{POST_ISSUE}/labels", project, number)
-        elif removals := find_forms(page, re.compile(re.escape(base) + r"/\d+/remove")):
+            self.post(form, data, f"{ISSUE_PAGE}/labels", project, number)
+        elif removals:
             removal = random.choice(removals)
-            name = f"{POST_ISSUE}/labels/[id]/remove"
+            name = f"{ISSUE_PAGE}/labels/[id]/remove"
             self.post(removal, removal.fields, name, project, number)
 
     def own_issue(self, project: Project) -> int | None:
