@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 
 import pytest
@@ -10,7 +12,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from quart_app import create_app
-from quart_app.db import Database
+from quart_app.db import Database, InlineSQLiteConnection
 from quart_app.models import Membership, Project
 from tests.support import config_for, create_current_schema, sqlite_only
 
@@ -42,12 +44,39 @@ async def test_a_write_transaction_takes_the_write_lock_at_begin(database_url: s
     app = create_app(config_for(database_url, SQLITE_BUSY_TIMEOUT_MS=100))
     async with app.test_app():
         database: Database = app.extensions["db"]
-        async with database.write_sessions() as first, database.write_sessions() as second:
-            await first.execute(select(1))  # only reads, yet holds the write lock (IMMEDIATE)
-            started = time.monotonic()
-            with pytest.raises(OperationalError, match="database is locked"):
-                await second.execute(select(1))
-            assert time.monotonic() - started >= 0.09  # it waited for the busy timeout
+        other_worker = Database.from_config(app.config)  # another process's engine
+        try:
+            async with database.write_sessions() as first, other_worker.write_sessions() as second:
+                await first.execute(select(1))  # only reads, yet holds the write lock (IMMEDIATE)
+                started = time.monotonic()
+                with pytest.raises(OperationalError, match="database is locked"):
+                    await second.execute(select(1))
+                assert time.monotonic() - started >= 0.09  # it waited for the busy timeout
+        finally:
+            await other_worker.dispose()
+
+
+async def test_writers_of_one_process_queue_for_its_connection_instead_of_failing(
+    database_url: str,
+) -> None:
+    """One write connection per process: a second writer waits in the pool, however long the
+    first holds SQLite's lock, instead of failing after busy_timeout in SQLite's busy handler."""
+    await create_current_schema(database_url)
+    app = create_app(config_for(database_url, SQLITE_BUSY_TIMEOUT_MS=100))
+    async with app.test_app():
+        database: Database = app.extensions["db"]
+
+        async def write(key: str, hold_seconds: float) -> None:
+            async with database.write_sessions() as session, session.begin():
+                await session.execute(
+                    insert(Project).values(key=key, name=key, visibility="private")
+                )
+                await asyncio.sleep(hold_seconds)  # well past the 100 ms busy timeout
+
+        await asyncio.gather(write("FIRST", 0.3), write("SECOND", 0))
+        async with database.read_sessions() as session:
+            keys = set((await session.scalars(select(Project.key))).all())
+    assert keys == {"FIRST", "SECOND"}
 
 
 async def test_readers_do_not_block_a_writer(app: Quart, database: Database) -> None:
@@ -56,3 +85,28 @@ async def test_readers_do_not_block_a_writer(app: Quart, database: Database) -> 
         await writer.execute(insert(Project).values(key="W", name="w", visibility="private"))
         await writer.commit()
         assert (await reader.execute(select(Project))).all() == []  # its snapshot is stable
+
+
+async def test_reads_run_on_the_event_loop_thread_and_writes_on_aiosqlites(
+    app: Quart, database: Database
+) -> None:
+    """A thread hand-off per statement cost more than the read itself (db.make_read_engine)."""
+    threads_before = threading.active_count()
+    async with database.read_sessions() as reader:
+        await reader.execute(select(Project))
+        connection = await (await reader.connection()).get_raw_connection()
+        assert isinstance(connection.driver_connection, InlineSQLiteConnection)
+        assert threading.active_count() == threads_before  # no aiosqlite thread was started
+    async with database.write_sessions() as writer:
+        connection = await (await writer.connection()).get_raw_connection()
+        assert not isinstance(connection.driver_connection, InlineSQLiteConnection)
+
+
+async def test_a_failing_read_raises_the_database_error_and_the_connection_lives_on(
+    app: Quart, database: Database
+) -> None:
+    async with database.read_sessions() as reader:
+        with pytest.raises(OperationalError, match="no such table"):
+            await reader.execute(text("SELECT * FROM no_such_table"))
+    async with database.read_sessions() as reader:
+        assert (await reader.execute(text("SELECT 1"))).scalar() == 1
