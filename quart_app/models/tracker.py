@@ -179,6 +179,7 @@ class IssueEvent(Base):
     __table_args__ = (
         Index("ix_issue_events_issue_id_id", "issue_id", "id"),
         Index("ix_issue_events_project_created", "project_id", "created_at"),
+        Index("ix_issue_events_project_id_id", "project_id", "id"),  # the latest event id
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from quart_app.models import CloseReason, Issue, IssueState, Project, Role, User, utcnow
 from quart_app.services import events, triage
@@ -27,6 +28,13 @@ ISSUE_RELATIONS = (
     selectinload(Issue.project),
     selectinload(Issue.author),
     selectinload(Issue.milestone),
+    selectinload(Issue.labels),
+    selectinload(Issue.assignees),
+)
+ONE_ISSUE_RELATIONS = (
+    joinedload(Issue.author),
+    joinedload(Issue.milestone),
+    # Not joined: SQLite materialises a whole association table for a nested join.
     selectinload(Issue.labels),
     selectinload(Issue.assignees),
 )
@@ -86,13 +94,17 @@ async def get_issue(
     """The issue, locked for ``for_update``; with its labels, assignees, author and milestone
     unless ``with_relations`` is False (for callers that need only its row)."""
     statement = select(Issue).where(Issue.project_id == access.project.id, Issue.number == number)
-    if with_relations:
-        statement = statement.options(*ISSUE_RELATIONS)
     if for_update:
         statement = statement.with_for_update(of=Issue)  # SQLite: the write lock is held already
-    issue = await session.scalar(statement)
+        if with_relations:
+            statement = statement.options(*ISSUE_RELATIONS[1:])
+    elif with_relations:
+        # The row with its author and milestone in one statement; the project is known already.
+        statement = statement.options(*ONE_ISSUE_RELATIONS)
+    issue = (await session.execute(statement)).unique().scalar_one_or_none()
     if issue is None:
         raise NotFoundError(f"{access.project.key} has no issue #{number}.")
+    set_committed_value(issue, "project", access.project)  # loaded already, by the access check
     return issue
 
 

@@ -103,7 +103,9 @@ async def render_issue(
     if access.has_role(Role.MAINTAINER):
         context["labels"] = await labels.list_labels(session, access)
         context["members"] = await members.list_members(session, access)
-        context["milestones"] = await milestones.list_milestones(session, access, state="open")
+        context["milestones"] = await milestones.list_milestones(
+            session, access, state="open", with_counts=False
+        )
     return await render_template("issues/show.html", **context), status
 
 
