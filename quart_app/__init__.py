@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Mapping
@@ -10,7 +11,7 @@ from typing import Any
 
 from hypercorn.middleware import ProxyFixMiddleware
 from quart import Quart
-from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema
+from quart_schema import APIKeySecurityScheme, HttpSecurityScheme, Info, QuartSchema, conversion
 
 from quart_app import api, db, errors, health, live, mail, web
 from quart_app.api.openapi import ApiDocument
@@ -76,7 +77,20 @@ def _trust_proxies(app: Quart) -> None:
         app.asgi_app = ProxyFixMiddleware(app.asgi_app, mode="legacy", trusted_hops=hops)  # type: ignore[method-assign]
 
 
+def _cache_response_type_adapters() -> None:
+    """Build quart-schema's response converters once per type, not once per response.
+
+    For every dict or list a view returns (and every dict of headers, such as an ETag),
+    quart-schema 0.25 constructs a new pydantic ``TypeAdapter(type(value))``: about 0.1 ms per
+    response, measured under load. The adapter depends on the type alone, so a cache is safe.
+    """
+    adapter: Any = getattr(conversion, "TypeAdapter")  # noqa: B009 - not exported, on purpose
+    if not hasattr(adapter, "cache_info"):
+        setattr(conversion, "TypeAdapter", functools.lru_cache(maxsize=64)(adapter))  # noqa: B010
+
+
 def _init_openapi(app: Quart) -> None:
+    _cache_response_type_adapters()
     cookie_name = app.config["AUTH_COOKIE_NAME"]
     QuartSchema(
         app,

@@ -37,8 +37,27 @@ _LINK_REL: Final = "nofollow noopener noreferrer"
 _ALIGNMENT_STYLE_PREFIX: Final = "text-align:"
 
 
+CACHED_TEXT_MAX: Final = 16_384  # characters; with 512 entries, at most a few MB per worker
+
+
 def render_markdown(text: str) -> str:
-    """Return safe HTML for user-written Markdown; blank text gives an empty string."""
+    """Return safe HTML for user-written Markdown; blank text gives an empty string.
+
+    The same issue bodies are shown again and again, and rendering one costs more than the
+    database reads of its page, so recent short texts are remembered (the output depends on
+    the text alone).
+    """
+    if len(text) <= CACHED_TEXT_MAX:
+        return _render_cached(text)
+    return _render(text)
+
+
+@functools.lru_cache(maxsize=512)
+def _render_cached(text: str) -> str:
+    return _render(text)
+
+
+def _render(text: str) -> str:
     if not text.strip():
         return ""
     return nh3.clean(
