@@ -135,12 +135,13 @@ def duplicate_issue_numbers(url: str) -> int:
     return int(output.strip())
 
 
-def run_database(kind: str, args: argparse.Namespace, folder: Path) -> list[dict]:
-    url = benchlib.database_url(kind, folder)
-    credentials_path = folder / f"credentials-{kind}.json"
+def run_database(kind: str, args: argparse.Namespace, data: Path, folder: Path) -> list[dict]:
+    """Every run on one database; ``data`` holds the dataset, ``folder`` the logs."""
+    url = benchlib.database_url(kind, data)
+    credentials_path = data / f"credentials-{kind}.json"
     if not (args.reuse_data and credentials_path.exists()):
         seconds = benchlib.seed(
-            url, credentials_path, benchlib.DatasetSize(), log=folder / "seed.log"
+            url, credentials_path, benchlib.DatasetSize(), log=data / "seed.log"
         )
         print(f"{kind}: seeded in {seconds:.0f} s", flush=True)
     credentials = benchlib.read_credentials(credentials_path)
@@ -291,6 +292,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--reuse-data", action="store_true", help="keep an earlier run's dataset")
+    parser.add_argument("--data", type=Path, help="where the datasets live (default: the report's)")
     parser.add_argument(
         "--enforce", nargs="+", default=["sqlite"], help="databases held to the goals"
     )
@@ -298,9 +300,13 @@ def main() -> int:
     if not benchlib.have("wrk"):
         raise SystemExit("wrk is not installed: apt-get install wrk")
     folder = benchlib.LOAD_DIR / "reports" / args.name
-    work = folder / "work"
-    work.mkdir(parents=True, exist_ok=True)
-    runs = [run for kind in args.databases for run in run_database(kind, args, work)]
+    data = args.data or folder / "data"
+    logs = folder / "logs"
+    for path in (data, logs):
+        path.mkdir(parents=True, exist_ok=True)
+    for old_log in logs.glob("*.log"):
+        old_log.unlink()
+    runs = [run for kind in args.databases for run in run_database(kind, args, data, logs)]
     (folder / "capacity.jsonl").write_text("".join(json.dumps(run) + "\n" for run in runs))
     goals = targets(
         {
