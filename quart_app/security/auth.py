@@ -97,10 +97,14 @@ async def sign_in(login: str, password: str) -> tuple[User, str]:
     Shared by the API and the sign-in page. Unknown user and wrong password fail alike.
     """
     await limit_account("sign-in", login)
-    session = get_session()
-    user = await accounts.authenticate(session, login=login, password=password)
-    if user is None:
+    # The password check takes a slow hash: do it before the write transaction begins, so the
+    # write lock (SQLite) and the write connection are not held while it runs.
+    async with lookup_session() as lookup:
+        checked = await accounts.authenticate(lookup, login=login, password=password)
+    if checked is None:
         raise APIError(401, "INVALID_CREDENTIALS", BAD_CREDENTIALS)
+    session = get_session()
+    user = await session.merge(checked)  # a password hash upgraded by the check is saved too
     _record, token = await sessions.start_session(
         session, user, absolute_ttl_seconds=current_app.config["SESSION_ABSOLUTE_TIMEOUT_SECONDS"],
         user_agent=request.headers.get("User-Agent", ""), ip_address=request.remote_addr or "",

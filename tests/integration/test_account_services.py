@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -351,3 +352,22 @@ async def test_a_co_owner_can_delete_their_account(database: Database) -> None:
             select(Membership.user_id).where(Membership.project_id == project.id)
         )
         assert list(owners) == [bob.id]
+
+
+@pytest.mark.real_password_hashing
+async def test_signing_in_through_the_api_saves_the_upgraded_hash(
+    client: Any, database: Database
+) -> None:
+    """The password is checked before the write transaction; the upgrade is merged into it."""
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+    async with database.write_sessions() as session:
+        ada = await make_user(session, "ada")
+        ada.password_hash = weak
+        await session.commit()
+
+    response = await client.post("/api/v1/session", json={"login": "ada", "password": PASSWORD})
+
+    assert response.status_code == 200, await response.get_data(as_text=True)
+    async with database.read_sessions() as session:
+        stored = await session.scalar(select(User.password_hash).where(User.id == ada.id))
+    assert stored is not None and stored != weak and stored.startswith("$argon2id$")
