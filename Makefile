@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
 .PHONY: help install install-dev run serve test test-sqlite test-postgres check lint format \
-	typecheck migrate seed info constraints clean vendor
+	typecheck migrate seed info constraints clean vendor install-load bench bench-smoke capacity
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,6 +29,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed  ## Create .venv and install the app
 
 install-dev: $(VENV)/.installed-dev  ## Also install the test and lint tools
+
+$(VENV)/.installed-load: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --group load
+	touch $@
+
+install-load: install-dev $(VENV)/.installed-load  ## Also install the load-test tools (locust, matplotlib)
 
 run: install  ## Serve on http://127.0.0.1:8000 (development config, embedded SQLite, migrates first)
 	$(BIN)/quart_app run --host $(HOST) --port $(PORT)
@@ -75,6 +81,24 @@ info: install  ## The versions in use
 	@$(BIN)/python -c "import sqlite3; print('SQLite', sqlite3.sqlite_version)"
 	@$(BIN)/pip list 2>/dev/null | grep -iE '^(quart|quart-schema|sqlalchemy|aiosqlite|asyncpg|alembic|hypercorn|pydantic|pytest|ruff|mypy|locust) '
 	@psql --version 2>/dev/null || echo "psql: not installed"
+
+# The benchmark runner (load/README.md): NAME names the report, load/reports/$(NAME)/.
+NAME ?= bench
+DB ?= sqlite
+WORKERS ?= 2
+DURATION ?= 60
+USERS ?= 50
+BENCH_ARGS ?=
+
+bench: install-load  ## Locust benchmark with report (NAME, DB, WORKERS, DURATION, USERS, BENCH_ARGS)
+	$(BIN)/python load/bench.py --name $(NAME) --database $(DB) --workers $(WORKERS) \
+		--duration $(DURATION) --users $(USERS) $(BENCH_ARGS)
+
+bench-smoke: install-load  ## The CI smoke run: small dataset, 2 workers, 30 s on SQLite, thresholds
+	$(BIN)/python load/bench.py --smoke --name smoke
+
+capacity: install-load  ## Capacity targets with wrk, as ratios of a bare Quart app (needs wrk)
+	$(BIN)/python load/capacity.py --name capacity
 
 constraints:  ## Re-pin the image's runtime dependencies (constraints.txt)
 	rm -rf .constraints-venv

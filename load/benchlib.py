@@ -197,11 +197,7 @@ class Server:
             return log.read().decode(errors="replace")
 
     def requests_per_worker(self) -> Counter[str]:
-        return Counter(
-            match.group(1)
-            for line in self.log_since_mark().splitlines()
-            if (match := WORKER_TAG.search(line))
-        )
+        return requests_per_worker(self.log_since_mark())
 
 
 def app_server(url: str, *, workers: int, log_path: Path) -> Server:
@@ -223,6 +219,13 @@ def ceiling_server(*, workers: int, log_path: Path) -> Server:
     port = free_port()
     environment = server_environment("sqlite://", port=port, workers=workers)
     return Server(list(CEILING_COMMAND), environment, log_path, port, ready_path="/")
+
+
+def requests_per_worker(log: str) -> Counter[str]:
+    """Access-log lines per worker pid (the ` <pid>` that ends each line)."""
+    return Counter(
+        match.group(1) for line in log.splitlines() if (match := WORKER_TAG.search(line))
+    )
 
 
 def balance(counts: Counter[str]) -> float:
