@@ -75,6 +75,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     if parser.parse_args(argv).smoke:
         parser.set_defaults(**SMOKE)
     args = parser.parse_args(argv)
+    args.command = ".venv/bin/python load/bench.py " + shlex.join(argv)
     if args.host and not args.credentials:
         parser.error("--host needs --credentials (the file the target's seeder wrote)")
     return args
@@ -211,7 +212,7 @@ def read_run(args: argparse.Namespace, folder: Path, *, target: str) -> Run:
         "machine": f"{os.cpu_count()} CPUs, shared by the server and locust" if not remote else "",
     }
     return Run(
-        name=args.name, command=".venv/bin/python load/bench.py " + shlex.join(sys.argv[1:]),
+        name=args.name, command=args.command,
         target=target, dataset="", settings={k: v for k, v in settings.items() if v},
         rows=benchreport.read_stats(folder / "locust_stats.csv"),
         failures=benchreport.read_failures(folder / "locust_failures.csv"),

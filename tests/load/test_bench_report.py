@@ -98,6 +98,7 @@ def test_summary_lists_every_endpoint_with_its_ratio_to_the_ceiling(tmp_path: Pa
     assert "| `POST /api/v1/projects/[key]/issues` | 100 | 5.0 |" in summary
     assert "| **total** | 700 | 25.0 | 13 | 40 | 80 | 0 | 0.05 |" in summary
     assert "500.0 rps" in summary and "Every threshold held." in summary
+    assert "Command: `.venv/bin/python load/bench.py --name fake`" in summary
 
 
 @pytest.mark.unit
