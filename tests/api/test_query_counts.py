@@ -48,7 +48,9 @@ def recorded_statements(database: Database) -> Iterator[list[str]]:
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             statements.append(statement)
 
-    engines = {database.engine.sync_engine, database.read_engine.sync_engine}
+    engines = [database.engine.sync_engine]
+    if database.read_engine.sync_engine.pool is not database.engine.sync_engine.pool:
+        engines.append(database.read_engine.sync_engine)  # its own engine, its own listeners
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:
