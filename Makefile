@@ -42,7 +42,7 @@ run: install  ## Serve on http://127.0.0.1:8000 (development config, embedded SQ
 serve: install  ## Serve like production: hypercorn workers on PORT with WEB_CONCURRENCY (needs SECRET_KEY)
 	$(BIN)/quart_app serve
 
-test: install-dev  ## Every test on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
+test: install-load  ## Every test on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
 	rm -f .coverage .coverage.*
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
@@ -50,10 +50,10 @@ test: install-dev  ## Every test on SQLite, and again on PostgreSQL when TEST_DA
 	else echo "TEST_DATABASE_URL is not set: skipping the PostgreSQL run"; fi
 	$(BIN)/coverage report --fail-under=$(COVERAGE_FLOOR)
 
-test-sqlite: install-dev
+test-sqlite: install-load
 	env -u TEST_DATABASE_URL $(BIN)/pytest --cov --cov-append --cov-report= $(PYTEST_ARGS)
 
-test-postgres: install-dev
+test-postgres: install-load
 	@test -n "$$TEST_DATABASE_URL" || { echo "set TEST_DATABASE_URL"; exit 2; }
 	$(BIN)/pytest --cov --cov-append --cov-report= $(PYTEST_ARGS)
 
