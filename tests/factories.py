@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Issue, Membership, Project, Role, User
 from quart_app.services.access import ProjectAccess
 from quart_app.services.issues import create_issue
 from quart_app.services.members import join_project
+
+T = TypeVar("T")
 
 
 def acting_as(project: Project, user: User | None, role: Role | None = Role.OWNER) -> ProjectAccess:
@@ -23,3 +28,11 @@ async def open_issue(
     session: AsyncSession, project: Project, author: User, title: str = "t", body: str = ""
 ) -> Issue:
     return await create_issue(session, acting_as(project, author), title=title, body=body)
+
+
+async def run_sync_read(
+    session: AsyncSession, function: Callable[..., T], *args: Any, **kwargs: Any
+) -> T:
+    """A synchronous Core read (``db.run_read``'s kind) in the test's own session."""
+    connection = await session.connection()
+    return await connection.run_sync(function, *args, **kwargs)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.security.auth import current_user, current_user_in, require_api_user
-from quart_app.services.access import ProjectAccess, load_project
+from quart_app.services.access import ProjectAccess, find_project, load_project
 
 
 async def project_for_reading(key: str) -> ProjectAccess:
     """Anyone may read a public project; only members a private one."""
-    return await load_project(get_session(), key, current_user())
+    return await run_read(find_project, key, current_user())
 
 
 async def project_for_writing(key: str) -> ProjectAccess:

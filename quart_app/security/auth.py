@@ -8,7 +8,7 @@ from quart import Quart, Response, current_app, g, request
 from sqlalchemy.ext.asyncio import AsyncSession
 from werkzeug.sansio.response import Response as BaseResponse
 
-from quart_app.db import SAFE_METHODS, get_session, lookup_session, write_session
+from quart_app.db import SAFE_METHODS, get_session, lookup_session, run_read, write_session
 from quart_app.errors import APIError
 from quart_app.models import TokenScope, User
 from quart_app.security.rate_limits import limit_account
@@ -68,8 +68,7 @@ async def _bearer_auth(header: str) -> Auth:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise APIError(401, "INVALID_AUTHORIZATION", "Use 'Authorization: Bearer <token>'.")
-    async with lookup_session() as session:
-        bearer = await api_tokens.find_bearer(session, secret.strip())
+    bearer = await run_read(api_tokens.find_bearer, secret.strip())
     if bearer is None:
         raise APIError(401, "INVALID_TOKEN", "This token is unknown, revoked or expired.")
     if api_tokens.needs_touch(bearer.token):
@@ -80,8 +79,7 @@ async def _bearer_auth(header: str) -> Auth:
 
 async def _cookie_auth(token: str) -> Auth:
     idle = current_app.config["SESSION_IDLE_TIMEOUT_SECONDS"]
-    async with lookup_session() as session:
-        active = await sessions.find_active_session(session, token, idle_ttl_seconds=idle)
+    active = await run_read(sessions.find_active_session, token, idle_ttl_seconds=idle)
     if active is None:
         g.clear_auth_cookie = True  # expired or revoked: stop the browser sending it
         return ANONYMOUS

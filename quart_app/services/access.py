@@ -8,13 +8,16 @@ something in it get ForbiddenError with what they would need.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, Select, and_, select
+from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Comment, Issue, Membership, Project, Role, User, Visibility
+from quart_app.models.rows import Columns
 from quart_app.services.errors import ForbiddenError, NotFoundError
 
+SelectT = TypeVar("SelectT", bound=Select[Any, Any])
 ROLE_RANK = {Role.REPORTER: 1, Role.MAINTAINER: 2, Role.OWNER: 3}
 
 
@@ -61,23 +64,47 @@ def not_found(key: str) -> NotFoundError:
     return NotFoundError(f"There is no project {key.strip().upper()!r}, or you cannot see it.")
 
 
-async def load_project(session: AsyncSession, key: str, user: User | None) -> ProjectAccess:
-    """The project with this key as ``user`` sees it, in one query; NotFoundError if hidden."""
-    user_id = user.id if user is not None else None
-    membership = and_(Membership.project_id == Project.id, Membership.user_id == user_id)
-    row = (
-        await session.execute(
-            select(Project, Membership.role)
-            .outerjoin(Membership, membership)
-            .where(Project.key == key.strip().upper())
-        )
-    ).first()
-    if row is None:
-        raise not_found(key)
-    project, role = row
-    if role is None and project.visibility != Visibility.PUBLIC:
+def _project_and_role(statement: SelectT) -> SelectT:
+    membership = and_(Membership.project_id == Project.id, Membership.user_id == bindparam("user"))
+    return statement.outerjoin(Membership, membership).where(Project.key == bindparam("key"))
+
+
+PROJECT_COLUMNS = Columns(Project, "project_")
+PROJECT_AND_ROLE = _project_and_role(
+    select(*PROJECT_COLUMNS.select(), Membership.role).select_from(Project)
+)
+PROJECT_AND_ROLE_ORM = _project_and_role(select(Project, Membership.role))
+
+
+def _access(
+    key: str, user: User | None, project: Project | None, role: Role | None
+) -> ProjectAccess:
+    if project is None or (role is None and project.visibility != Visibility.PUBLIC):
         raise not_found(key)
     return ProjectAccess(project=project, user=user, role=role)
+
+
+def _parameters(key: str, user: User | None) -> dict[str, object]:
+    return {"key": key.strip().upper(), "user": user.id if user is not None else None}
+
+
+def find_project(connection: Connection, key: str, user: User | None) -> ProjectAccess:
+    """The project with this key as ``user`` sees it, to read; NotFoundError if hidden.
+
+    Synchronous Core (``db.run_read(find_project, key, user)``): the project is detached, so
+    writes use ``load_project`` instead, which attaches it to their session.
+    """
+    row = connection.execute(PROJECT_AND_ROLE, _parameters(key, user)).mappings().first()
+    if row is None:
+        raise not_found(key)
+    return _access(key, user, PROJECT_COLUMNS.build(row), row["role"])
+
+
+async def load_project(session: AsyncSession, key: str, user: User | None) -> ProjectAccess:
+    """The project with this key as ``user`` sees it, in one query; NotFoundError if hidden."""
+    row = (await session.execute(PROJECT_AND_ROLE_ORM, _parameters(key, user))).first()
+    project, role = row if row is not None else (None, None)
+    return _access(key, user, project, role)
 
 
 def visible_project_ids(user: User | None) -> CompoundSelect[int] | Select[int]:

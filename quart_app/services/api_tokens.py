@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import ApiToken, TokenScope, User, utcnow
+from quart_app.models.rows import Columns
 from quart_app.security.tokens import new_token, token_hash
 from quart_app.services.errors import InvalidInputError
 
@@ -74,22 +75,33 @@ async def revoke_all_api_tokens(session: AsyncSession, user: User) -> None:
     )
 
 
-async def find_bearer(session: AsyncSession, secret: str) -> Bearer | None:
-    """The live token and its user: not revoked, not expired, user not disabled."""
-    now = utcnow()
+TOKEN_COLUMNS = Columns(ApiToken, "token_")
+USER_COLUMNS = Columns(User, "user_")
+# Every API request runs this: built once, a Core statement (see db.run_read).
+LIVE_TOKEN = (
+    select(*TOKEN_COLUMNS.select(), *USER_COLUMNS.select())
+    .select_from(ApiToken)
+    .join(User, User.id == ApiToken.user_id)
+    .where(
+        ApiToken.token_hash == bindparam("token_hash"),
+        ApiToken.revoked_at.is_(None),
+        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > bindparam("now")),
+        User.disabled_at.is_(None),
+    )
+)
+
+
+def find_bearer(connection: Connection, secret: str) -> Bearer | None:
+    """The live token and its user: not revoked, not expired, user not disabled.
+
+    Synchronous Core: run it with ``db.run_read(find_bearer, secret)``.
+    """
     row = (
-        await session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(
-                ApiToken.token_hash == token_hash(secret),
-                ApiToken.revoked_at.is_(None),
-                (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now),
-                User.disabled_at.is_(None),
-            )
-        )
-    ).first()
-    return Bearer(row[0], row[1]) if row else None
+        connection.execute(LIVE_TOKEN, {"token_hash": token_hash(secret), "now": utcnow()})
+        .mappings()
+        .first()
+    )
+    return Bearer(TOKEN_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
 
 
 def needs_touch(token: ApiToken) -> bool:

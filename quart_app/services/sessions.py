@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import User, UserSession, utcnow
+from quart_app.models.rows import Columns
 from quart_app.security.tokens import new_token, token_hash
 
 # Writing last_seen_at on every request would make every read a write; once a minute is plenty.
@@ -43,24 +44,37 @@ async def start_session(
     return record, token
 
 
-async def find_active_session(
-    session: AsyncSession, token: str, *, idle_ttl_seconds: int
+SESSION_COLUMNS = Columns(UserSession, "session_")
+USER_COLUMNS = Columns(User, "user_")
+# Every signed-in page runs this: built once, a Core statement (see db.run_read).
+LIVE_SESSION = (
+    select(*SESSION_COLUMNS.select(), *USER_COLUMNS.select())
+    .select_from(UserSession)
+    .join(User, User.id == UserSession.user_id)
+    .where(
+        UserSession.token_hash == bindparam("token_hash"),
+        UserSession.expires_at > bindparam("now"),
+        UserSession.last_seen_at > bindparam("idle_since"),
+        User.disabled_at.is_(None),
+    )
+)
+
+
+def find_active_session(
+    connection: Connection, token: str, *, idle_ttl_seconds: int
 ) -> ActiveSession | None:
-    """The live session for a cookie token: not expired (idle or absolute), user not disabled."""
+    """The live session for a cookie token: not expired (idle or absolute), user not disabled.
+
+    Synchronous Core: run it with ``db.run_read(find_active_session, ...)``.
+    """
     now = utcnow()
-    row = (
-        await session.execute(
-            select(UserSession, User)
-            .join(User, User.id == UserSession.user_id)
-            .where(
-                UserSession.token_hash == token_hash(token),
-                UserSession.expires_at > now,
-                UserSession.last_seen_at > now - timedelta(seconds=idle_ttl_seconds),
-                User.disabled_at.is_(None),
-            )
-        )
-    ).first()
-    return ActiveSession(row[0], row[1]) if row else None
+    parameters = {
+        "token_hash": token_hash(token),
+        "now": now,
+        "idle_since": now - timedelta(seconds=idle_ttl_seconds),
+    }
+    row = connection.execute(LIVE_SESSION, parameters).mappings().first()
+    return ActiveSession(SESSION_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
 
 
 def needs_touch(record: UserSession) -> bool:

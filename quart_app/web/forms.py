@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from quart import Response, redirect, render_template, request, url_for
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.models import User
 from quart_app.security.auth import current_user, current_user_in
-from quart_app.services.access import ProjectAccess, load_project
+from quart_app.services.access import ProjectAccess, find_project, load_project
 from quart_app.services.errors import (
     ConflictError,
     InvalidInputError,
@@ -93,7 +93,7 @@ def signed_in_user() -> User:
 
 async def project_for_page(key: str) -> ProjectAccess:
     """The project as the visitor sees it (hidden private projects are a 404 page)."""
-    return await load_project(get_session(), key, current_user())
+    return await run_read(find_project, key, current_user())
 
 
 async def project_for_form(key: str) -> ProjectAccess:

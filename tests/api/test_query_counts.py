@@ -51,6 +51,8 @@ def recorded_statements(database: Database) -> Iterator[list[str]]:
     engines = [database.engine.sync_engine]
     if database.read_engine.sync_engine.pool is not database.engine.sync_engine.pool:
         engines.append(database.read_engine.sync_engine)  # its own engine, its own listeners
+    if database.inline_reads is not None:
+        engines.append(database.inline_reads)  # db.run_read's synchronous engine (SQLite)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:

@@ -27,6 +27,7 @@ from quart_app.services.errors import InvalidInputError, InvalidTokenError
 from quart_app.services.notices import EmailMessage
 from quart_app.services.one_time_tokens import CHANGE_EMAIL
 from quart_app.services.sessions import find_active_session, start_session
+from tests.factories import run_sync_read
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +67,10 @@ async def reset(session: AsyncSession, token: str, new_password: str = NEW_PASSW
 
 
 async def signed_in(session: AsyncSession, cookie: str) -> bool:
-    return await find_active_session(session, cookie, idle_ttl_seconds=IDLE_TTL) is not None
+    return (
+        await run_sync_read(session, find_active_session, cookie, idle_ttl_seconds=IDLE_TTL)
+        is not None
+    )
 
 
 # Verifying an address
