@@ -27,12 +27,12 @@ from quart_app.api.openapi import (
     takes_idempotency_key,
 )
 from quart_app.api.preconditions import etag_header, if_match
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.markdown import render_markdown
 from quart_app.models import CloseReason, Issue, IssueState
 from quart_app.security.auth import current_user_in, require_api_user
 from quart_app.security.rate_limits import rate_limit
-from quart_app.services import issue_lists, issues
+from quart_app.services import issue_lists, issue_rows, issues
 from quart_app.services.issue_lists import Direction, IssueFilters, Relation, SortKey, StateFilter
 
 blueprint = Blueprint("api_issues", __name__, url_prefix="/api/v1")
@@ -182,7 +182,7 @@ def issue_response(issue: Issue, status: int = 200) -> IssueResponse:
 async def list_issues(key: str, query_args: IssueQuery) -> tuple[IssuePage, int, dict[str, str]]:
     """Find issues: filters combine (all given labels); `q` searches title, body, comments."""
     access = await project_for_reading(key)
-    page = await issue_lists.list_project_issues(get_session(), access, query_args.filters())
+    page = await run_read(issue_lists.list_project_issues, access, query_args.filters())
     items = [IssueSummaryOut.of(issue) for issue in page.items]
     return page_response(IssuePage, items, page)
 
@@ -238,7 +238,7 @@ async def create_issue(key: str, data: IssueCreate) -> IssueResponse:
 async def get_issue(key: str, number: int) -> IssueResponse:
     """One issue with its rendered body; the ETag header is its version."""
     access = await project_for_reading(key)
-    return issue_response(await issues.get_issue(get_session(), access, number))
+    return issue_response(await run_read(issue_rows.find_issue, access, number))
 
 
 @blueprint.patch(ISSUE)

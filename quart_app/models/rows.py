@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, RowMapping, inspect
-from sqlalchemy.orm import attributes, make_transient_to_detached
+from sqlalchemy.orm import attributes
 
 from quart_app.models.base import Base
 
@@ -26,22 +26,43 @@ class Columns(Generic[M]):
     prefix: str
     _keys: tuple[str, ...] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
-        keys = tuple(attribute.key for attribute in inspect(self.model).column_attrs)
-        object.__setattr__(self, "_keys", keys)
+    _primary_key: tuple[str, ...] = field(init=False, repr=False)
 
-    def select(self) -> list[ColumnElement[Any]]:
-        return [getattr(self.model, key).label(self.prefix + key) for key in self._keys]
+    def __post_init__(self) -> None:
+        mapper = inspect(self.model)
+        keys = tuple(attribute.key for attribute in mapper.column_attrs)
+        primary_key = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_primary_key", primary_key)
+
+    def select(self, entity: Any = None) -> list[ColumnElement[Any]]:
+        """The labelled columns, of ``entity`` when it is an alias of the model."""
+        source = self.model if entity is None else entity
+        return [getattr(source, key).label(self.prefix + key) for key in self._keys]
 
     def build(self, row: RowMapping) -> M:
         """The object from a row holding ``select()``'s columns."""
-        # As the ORM's own loading does: no constructor, no attribute events (3x cheaper).
+        # As the ORM's own loading does: no constructor, no attribute events, and the identity
+        # key set directly (what make_transient_to_detached does, at a third of its cost).
+        # Relationships stay out of the instance's dict: reading one raises, as when detached.
         instance: M = attributes.manager_of_class(self.model).new_instance()
         state = attributes.instance_state(instance)
-        state.dict.update({key: row[self.prefix + key] for key in self._keys})
-        make_transient_to_detached(instance)
+        values = {key: row[self.prefix + key] for key in self._keys}
+        state.dict.update(values)
+        primary_key = tuple(values[key] for key in self._primary_key)
+        mapper = inspect(self.model)
+        state.key = mapper.identity_key_from_primary_key(primary_key)  # type: ignore[assignment]
         return instance
 
     def build_optional(self, row: RowMapping) -> M | None:
         """None when an outer join found nothing (the primary key is NULL)."""
         return None if row[self.prefix + "id"] is None else self.build(row)
+
+
+def set_loaded(instance: Base, **related: Any) -> None:
+    """Give an object from ``Columns.build`` its related objects, as if loaded with it.
+
+    Straight into the instance's dict (what ``set_committed_value`` does, without its history
+    bookkeeping, a third of a list page's time): the objects are for reading.
+    """
+    attributes.instance_state(instance).dict.update(related)

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.models import Visibility
 from quart_app.security.auth import current_user, current_user_in
 from quart_app.security.rate_limits import rate_limit
@@ -87,7 +87,7 @@ async def project_issues(key: str) -> PageResult:
     values = {name: request.args.get(name, "") for name in FILTER_FIELDS}
     try:
         filters = issue_filters(values)
-        page = await issue_lists.list_project_issues(session, access, filters)
+        page = await run_read(issue_lists.list_project_issues, access, filters)
         counts = await issue_lists.count_by_state(session, access, filters)
     except FORM_ERRORS as error:
         page, counts, filters = None, None, IssueFilters()

@@ -15,7 +15,7 @@ from quart_app.services.accounts import create_user
 from quart_app.services.issue_lists import IssueFilters, StateFilter, list_project_issues
 from quart_app.services.projects import create_project, delete_project
 from quart_app.services.search import MAX_WORD_LENGTH, search_document, words_in
-from tests.factories import acting_as, open_issue
+from tests.factories import acting_as, open_issue, run_sync_read
 from tests.support import sqlite_only
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ async def make_owner(session: AsyncSession) -> User:
 
 async def search(session: AsyncSession, project: Project, owner: User, query: str) -> list[int]:
     filters = IssueFilters(state=StateFilter.ALL, query=query)
-    page = await list_project_issues(session, acting_as(project, owner), filters)
+    page = await run_sync_read(session, list_project_issues, acting_as(project, owner), filters)
     return [issue.number for issue in page.items]
 
 
