@@ -1,4 +1,14 @@
-"""Turning user-written Markdown (issue bodies, comments) into HTML that is safe to show."""
+"""Turning user-written Markdown (issue bodies, comments) into HTML that is safe to show.
+
+Issue and comment bodies are rendered once, when written, and the HTML is stored beside the
+Markdown (``body_html``, set by ``models.tracker.RenderedBody``), as GitLab does: a page or API
+read costs a column instead of a render (~0.7 ms each, and an issue page shows many). The price
+is that the stored HTML is a cache of the source, made by the rules below as they were at the
+time of writing. So whoever changes these rules (tags, attributes, markdown-it options or
+plugins) adds a migration that re-renders every body with ``render_markdown``, as 0005 does;
+until it runs, old rows keep the old rendering. Core writes that bypass the ORM (the load
+seeder, migrations) call ``render_markdown`` themselves.
+"""
 
 from __future__ import annotations
 
@@ -43,9 +53,8 @@ CACHED_TEXT_MAX: Final = 16_384  # characters; with 512 entries, at most a few M
 def render_markdown(text: str) -> str:
     """Return safe HTML for user-written Markdown; blank text gives an empty string.
 
-    The same issue bodies are shown again and again, and rendering one costs more than the
-    database reads of its page, so recent short texts are remembered (the output depends on
-    the text alone).
+    Recent short texts are remembered (the output depends on the text alone): the same text is
+    often rendered twice in a row (a preview, then the write that stores it).
     """
     if len(text) <= CACHED_TEXT_MAX:
         return _render_cached(text)

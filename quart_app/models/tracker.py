@@ -6,9 +6,10 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from quart_app.markdown import render_markdown
 from quart_app.models.base import Base, TimestampMixin, enum_column, utcnow
 
 if TYPE_CHECKING:
@@ -115,7 +116,26 @@ class IssueAssignee(Base):
     )
 
 
-class Issue(TimestampMixin, Base):
+class RenderedBody:
+    """``body_html``: the Markdown ``body`` rendered and sanitised, stored beside it.
+
+    Rendering costs more than the reads of a page, so it happens once, when the body is set:
+    assigning ``body`` (in the constructor too) renders it here, so no ORM write can forget.
+    Core inserts and updates bypass this and must set ``body_html`` with ``render_markdown``
+    themselves (the load seeder, migrations). It is a cache of ``body``: see markdown.py.
+    """
+
+    # The server default fills existing rows as the column is added (migration 0005); as SQL
+    # text, because Alembic's SQLite drift check reads back '' and would not match a bare "".
+    body_html: Mapped[str] = mapped_column(Text, default="", server_default=text("''"))
+
+    @validates("body")
+    def _render_body(self, _key: str, body: str) -> str:
+        self.body_html = render_markdown(body)
+        return body
+
+
+class Issue(RenderedBody, TimestampMixin, Base):
     __tablename__ = "issues"
     __table_args__ = (
         UniqueConstraint("project_id", "number"),
@@ -157,7 +177,7 @@ class Issue(TimestampMixin, Base):
     )
 
 
-class Comment(TimestampMixin, Base):
+class Comment(RenderedBody, TimestampMixin, Base):
     __tablename__ = "comments"
     __table_args__ = (Index("ix_comments_issue_created", "issue_id", "created_at"),)
 
