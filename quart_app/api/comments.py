@@ -27,7 +27,6 @@ from quart_app.api.openapi import (
 )
 from quart_app.api.preconditions import etag_header, if_match
 from quart_app.db import get_session
-from quart_app.markdown import render_markdown
 from quart_app.models import Comment
 from quart_app.security.auth import current_user_in
 from quart_app.security.rate_limits import rate_limit
@@ -57,7 +56,7 @@ class CommentOut(BaseModel):
     def of(cls, comment: Comment) -> CommentOut:
         return cls(
             id=comment.id, author=UserRef.of(comment.author), body=comment.body,
-            body_html=render_markdown(comment.body), version=comment.version,
+            body_html=comment.body_html, version=comment.version,
             edited=comment.version > 1, created_at=comment.created_at,
             updated_at=comment.updated_at,
         )  # fmt: skip

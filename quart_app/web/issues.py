@@ -96,8 +96,8 @@ async def render_issue(
     )
     context: dict[str, Any] = {
         "access": access, "issue": issue, "timeline": timeline, "comments": comment_by_id,
-        "body_html": render_markdown(issue.body), "errors": errors or {}, "values": values or {},
-        "preview": preview, "close_reasons": list(CloseReason),
+        "errors": errors or {}, "values": values or {}, "preview": preview,
+        "close_reasons": list(CloseReason),
         "live_after": await events.latest_event_id(session, access.project.id),
     }  # fmt: skip
     if access.has_role(Role.MAINTAINER):

@@ -7,10 +7,8 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from urllib.parse import urlencode
 
-from markupsafe import Markup
 from quart import Quart, request
 
-from quart_app.markdown import render_markdown
 from quart_app.models import IssueEvent, User
 from quart_app.services import events
 
@@ -73,11 +71,6 @@ def describe(event: IssueEvent) -> str:
     return sentence.format_map(defaultdict(str, data))
 
 
-def markdown(text: str) -> Markup:
-    """Rendered and sanitised (markdown.py allows only safe tags), so safe to insert as is."""
-    return Markup(render_markdown(text))  # noqa: S704
-
-
 def url_with(**changes: object) -> str:
     """This page's URL with some query parameters changed (filters kept, for tabs and pages).
 
@@ -90,7 +83,7 @@ def url_with(**changes: object) -> str:
 
 
 def init_app(app: Quart) -> None:
-    for function in (initials, avatar_colour, person, when, iso, describe, markdown):
+    for function in (initials, avatar_colour, person, when, iso, describe):
         app.add_template_filter(function)
     app.jinja_env.globals["close_reason_names"] = CLOSE_REASONS
     app.add_template_global(url_with)
