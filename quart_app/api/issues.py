@@ -28,7 +28,6 @@ from quart_app.api.openapi import (
 )
 from quart_app.api.preconditions import etag_header, if_match
 from quart_app.db import get_session, run_read
-from quart_app.markdown import render_markdown
 from quart_app.models import CloseReason, Issue, IssueState
 from quart_app.security.auth import current_user_in, require_api_user
 from quart_app.security.rate_limits import rate_limit
@@ -118,9 +117,7 @@ class IssueOut(IssueSummaryOut):
     @classmethod
     def of(cls, issue: Issue) -> IssueOut:
         fields = cls.fields_of(issue)
-        return cls.model_validate(
-            {**fields, "body": issue.body, "body_html": render_markdown(issue.body)}
-        )
+        return cls.model_validate({**fields, "body": issue.body, "body_html": issue.body_html})
 
 
 IssueResponse = tuple[IssueOut, int, dict[str, str]]  # the issue, its status, its ETag

@@ -8,6 +8,7 @@ assignees); the others are ORM, with one selectin query per relation.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
@@ -86,12 +87,24 @@ def list_project_issues(
     connection: Connection, access: ProjectAccess, filters: IssueFilters
 ) -> Page[Issue]:
     """A page of the project's issues: synchronous Core, run it with ``db.run_read``."""
-    statement = select(Issue.id).where(Issue.project_id == access.project.id)
-    dialect = connection.dialect.name
-    statement = _filtered(dialect, statement, filters, access.user, access.project.id)
+    user_id = access.user.id if access.user is not None else None
+    statements = _project_list_statements(
+        connection.dialect.name, access.project.id, user_id, replace(filters, page=PageRequest())
+    )
+    return issue_rows.issue_page(connection, access, statements, filters.page)
+
+
+@functools.lru_cache(maxsize=256)
+def _project_list_statements(
+    dialect: str, project_id: int, user_id: int | None, filters: IssueFilters
+) -> issue_rows.PageStatements:
+    """Built once per project and filter set: building and hashing a statement costs more than
+    SQLite takes to run it, and most requests ask for the same few lists."""
+    statement = select(Issue.id).where(Issue.project_id == project_id)
+    statement = _filtered(dialect, statement, filters, user_id, project_id)
     conditions = statement.whereclause
     assert conditions is not None  # the project's, at least
-    return issue_rows.issue_page(connection, access, conditions, _order(filters), filters.page)
+    return issue_rows.page_statements(conditions, _order(filters))
 
 
 async def count_by_state(
@@ -99,10 +112,10 @@ async def count_by_state(
 ) -> dict[IssueState, int]:
     """How many issues match the other filters in each state: the list's open/closed tabs."""
     every_state = replace(filters, state=StateFilter.ALL)
+    in_project = select(Issue.id, Issue.state).where(Issue.project_id == access.project.id)
     matching = _filtered(
-        _dialect(session), select(Issue.id, Issue.state)
-        .where(Issue.project_id == access.project.id), every_state, access.user, access.project.id,
-    ).subquery()  # fmt: skip
+        _dialect(session), in_project, every_state, _id(access.user), access.project.id
+    ).subquery()
     rows = await session.execute(
         select(matching.c.state, func.count()).select_from(matching).group_by(matching.c.state)
     )
@@ -134,7 +147,7 @@ async def list_my_issues(
         else Issue.id.in_(select(IssueAssignee.issue_id).where(IssueAssignee.user_id == user.id))
     )
     statement = select(Issue).where(mine, Issue.project_id.in_(visible_project_ids(user)))
-    statement = _filtered(_dialect(session), statement, filters, user, None)
+    statement = _filtered(_dialect(session), statement, filters, user.id, None)
     ordered = _ordered(statement, filters).options(*ISSUE_RELATIONS)
     return await paginate(session, ordered, filters.page)
 
@@ -143,11 +156,15 @@ def _dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
 
 
+def _id(user: User | None) -> int | None:
+    return user.id if user is not None else None
+
+
 def _filtered(
     dialect: str,
     statement: SelectT,
     filters: IssueFilters,
-    user: User | None,
+    user_id: int | None,
     project_id: int | None,
 ) -> SelectT:
     """Apply every filter; ``project_id`` None means across projects (names match anywhere)."""
@@ -157,9 +174,9 @@ def _filtered(
     if filters.state != StateFilter.ALL:
         statement = statement.where(Issue.state == IssueState(filters.state.value))
     if filters.assignee is not None:
-        statement = statement.where(_assignee_condition(filters.assignee, user))
+        statement = statement.where(_assignee_condition(filters.assignee, user_id))
     if filters.author is not None:
-        author_id = _user_id(filters.author, user, "author")
+        author_id = _user_id(filters.author, user_id, "author")
         statement = statement.where(Issue.author_id == author_id)
     search = matching_issue_ids(dialect, filters.query)
     if search is not None:
@@ -178,21 +195,21 @@ def _order(filters: IssueFilters) -> list[ColumnElement[Any]]:
     return [column.desc(), Issue.id.desc()]
 
 
-def _user_id(name: str, user: User | None, field: str) -> ColumnElement[int] | int:
+def _user_id(name: str, user_id: int | None, field: str) -> ColumnElement[int] | int:
     if name == ME:
-        if user is None:
+        if user_id is None:
             raise InvalidInputError.field(field, 'Sign in to use "me".')
-        return user.id
+        return user_id
     return select(User.id).where(User.username == name.strip().lower()).scalar_subquery()
 
 
-def _assignee_condition(assignee: str, user: User | None) -> ColumnElement[bool]:
+def _assignee_condition(assignee: str, user_id: int | None) -> ColumnElement[bool]:
     assigned = exists().where(IssueAssignee.issue_id == Issue.id)
     if assignee == NOBODY:
         return ~assigned
     if assignee == ANYONE:
         return assigned
-    return assigned.where(IssueAssignee.user_id == _user_id(assignee, user, "assignee"))
+    return assigned.where(IssueAssignee.user_id == _user_id(assignee, user_id, "assignee"))
 
 
 def _label_conditions(names: tuple[str, ...], project_id: int | None) -> list[ColumnElement[bool]]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from quart_app.models import Issue, IssueAssignee, IssueLabel, Label, Milestone, User
@@ -62,22 +63,35 @@ def find_issue(connection: Connection, access: ProjectAccess, number: int) -> Is
     return _complete(connection, access, [row])[0]
 
 
-def issue_page(
-    connection: Connection,
-    access: ProjectAccess,
-    conditions: ColumnElement[bool],
-    order: Sequence[ColumnElement[Any]],
-    request: PageRequest,
-) -> Page[Issue]:
-    """A page of the issues meeting ``conditions``, in ``order``, with the total count: four
-    statements whatever the page size."""
+@dataclass(frozen=True)
+class PageStatements:
+    """A list's count and its page, with the page's limit and offset as parameters."""
+
+    count: Select[int]
+    page: Select[Any]
+
+
+def page_statements(
+    conditions: ColumnElement[bool], order: Sequence[ColumnElement[Any]]
+) -> PageStatements:
+    """The statements for a list of the issues meeting ``conditions``, in ``order``."""
     # Counted without the joins: SQLite then counts from an index alone (0.2 ms, not 4.5 ms
     # for 3,500 open issues).
     matching = select(Issue.id).where(conditions).subquery()
-    total = int(connection.execute(select(func.count()).select_from(matching)).scalar_one())
     page = ISSUES_WITH_AUTHOR_AND_MILESTONE.where(conditions).order_by(*order)
-    page = page.limit(request.per_page).offset(request.offset)
-    rows = list(connection.execute(page).mappings())
+    return PageStatements(
+        count=select(func.count()).select_from(matching),
+        page=page.limit(bindparam("limit")).offset(bindparam("offset")),
+    )
+
+
+def issue_page(
+    connection: Connection, access: ProjectAccess, statements: PageStatements, request: PageRequest
+) -> Page[Issue]:
+    """A page of a list with the total count: four statements whatever the page size."""
+    total = int(connection.execute(statements.count).scalar_one())
+    window = {"limit": request.per_page, "offset": request.offset}
+    rows = list(connection.execute(statements.page, window).mappings())
     return Page(items=_complete(connection, access, rows), total=total, request=request)
 
 
