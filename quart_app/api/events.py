@@ -13,10 +13,10 @@ from quart_app.api.access import project_for_reading
 from quart_app.api.comments import CommentOut
 from quart_app.api.common import PageOut, PageQuery, UserRef, errors, page_response
 from quart_app.api.openapi import paginated, public
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.models import Comment, Issue, IssueEvent
 from quart_app.security.rate_limits import rate_limit
-from quart_app.services import events, issues
+from quart_app.services import events, issue_view, issues
 
 blueprint = Blueprint("api_events", __name__, url_prefix="/api/v1/projects/<string:key>")
 
@@ -89,7 +89,7 @@ async def get_timeline(
     access = await project_for_reading(key)
     session = get_session()
     issue = await issues.get_issue(session, access, number, with_relations=False)
-    page, comments = await events.issue_timeline(session, issue, query_args.page_request())
+    page, comments = await run_read(issue_view.issue_timeline, issue.id, query_args.page_request())
     items = [timeline_item(event, comments) for event in page.items]
     return page_response(TimelinePage, items, page)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from quart_app.models import Comment, Issue, IssueEvent, User
+from quart_app.models import Issue, IssueEvent, User
 from quart_app.services.access import ProjectAccess
 from quart_app.services.pagination import Page, PageRequest, paginate
 
@@ -26,6 +26,10 @@ ASSIGNED = "assigned"  # after: username
 UNASSIGNED = "unassigned"  # before: username
 MILESTONED = "milestoned"  # before, after: milestone titles or null
 COMMENTED = "commented"  # comment_id
+# In Session.info: the projects whose events this transaction wrote (live.py wakes their streams
+# on commit). Events added to the session are noted when flushed; insert_event notes its own.
+CHANGED_PROJECTS = "changed_projects"
+EVENTS_TABLE = cast(Table, IssueEvent.__table__)
 
 
 def record_event(
@@ -42,26 +46,18 @@ def record_event(
     return event
 
 
-async def issue_timeline(
-    session: AsyncSession, issue: Issue, request: PageRequest
-) -> tuple[Page[IssueEvent], dict[int, Comment]]:
-    """The issue's events, oldest first, and the comments they refer to (by id; deleted ones
-    are missing). Three queries whatever the page size: events, actors, comments with authors.
-    """
-    statement = (
-        select(IssueEvent)
-        .where(IssueEvent.issue_id == issue.id)
-        .options(selectinload(IssueEvent.actor))
-        .order_by(IssueEvent.id)
-    )
-    page = await paginate(session, statement, request)
-    comment_ids = [e.data.get("comment_id") for e in page.items if e.kind == COMMENTED]
-    comments = await session.scalars(
-        select(Comment)
-        .where(Comment.id.in_([i for i in comment_ids if isinstance(i, int)]))
-        .options(selectinload(Comment.author))
-    )
-    return page, {comment.id: comment for comment in comments}
+async def insert_event(
+    session: AsyncSession, issue: Issue, actor: User | None, kind: str, **data: Any
+) -> None:
+    """``record_event`` as one INSERT, at once: no ORM object, no flush (the hot create path)."""
+    await session.execute(
+        insert(EVENTS_TABLE),
+        {
+            "project_id": issue.project_id, "issue_id": issue.id,
+            "actor_id": actor.id if actor is not None else None, "kind": kind, "data": data,
+        },
+    )  # fmt: skip
+    session.info.setdefault(CHANGED_PROJECTS, set()).add(issue.project_id)
 
 
 async def project_activity(

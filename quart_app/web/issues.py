@@ -7,11 +7,15 @@ from typing import Any
 
 from quart import Blueprint, flash, redirect, render_template, request, url_for
 
-from quart_app.db import get_session
+from quart_app.db import get_session, run_read
 from quart_app.markdown import render_markdown
 from quart_app.models import CloseReason, Issue, IssueState, Role
 from quart_app.security.rate_limits import rate_limit
-from quart_app.services import comments, events, issues, labels, members, milestones
+from quart_app.services import (
+    comments,
+    issue_view,
+    issues,
+)
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import InvalidInputError
 from quart_app.services.pagination import MAX_PER_PAGE, PageRequest
@@ -89,23 +93,14 @@ async def render_issue(
     preview: str | None = None,
 ) -> PageResult:
     """The issue page; after a refused form, with the user's input and the message kept."""
-    session = get_session()
-    issue = await issues.get_issue(session, access, number)
-    timeline, comment_by_id = await events.issue_timeline(
-        session, issue, PageRequest(page=page_number(), per_page=MAX_PER_PAGE)
-    )
+    timeline_page = PageRequest(page=page_number(), per_page=MAX_PER_PAGE)
+    view = await run_read(issue_view.issue_view, access, number, timeline_page)
     context: dict[str, Any] = {
-        "access": access, "issue": issue, "timeline": timeline, "comments": comment_by_id,
-        "errors": errors or {}, "values": values or {}, "preview": preview,
-        "close_reasons": list(CloseReason),
-        "live_after": await events.latest_event_id(session, access.project.id),
+        "access": access, "issue": view.issue, "timeline": view.timeline,
+        "comments": view.comments, "live_after": view.live_after, "members": view.members,
+        "labels": view.labels, "milestones": view.milestones, "errors": errors or {},
+        "values": values or {}, "preview": preview, "close_reasons": list(CloseReason),
     }  # fmt: skip
-    if access.has_role(Role.MAINTAINER):
-        context["labels"] = await labels.list_labels(session, access)
-        context["members"] = await members.list_members(session, access)
-        context["milestones"] = await milestones.list_milestones(
-            session, access, state="open", with_counts=False
-        )
     return await render_template("issues/show.html", **context), status
 
 

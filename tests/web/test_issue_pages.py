@@ -311,6 +311,21 @@ async def test_triage_forms_redirect_back_to_the_issue(
     assert f"<strong>max</strong> {sentence}" in page
 
 
+def select_options(page: str, select_id: str) -> list[str]:
+    select = page.split(f'<select id="{select_id}"')[1].split("</select>")[0]
+    return [value for value in re.findall(r'<option value="([^"]*)"', select) if value]
+
+
+async def test_the_pick_lists_offer_only_what_the_issue_lacks(site: TrackerSite) -> None:
+    max_ = await site.visitor("max")
+    page = await max_.page(f"{ISSUE}/2")  # labelled bug, assigned to max
+    assert select_options(page, "assignee") == ["olivia", "rita"]
+    assert select_options(page, "label") == ["docs"]
+    assert select_options(page, "milestone") == ["v1"]
+    rita = await site.visitor("rita")  # a reporter: no pick lists at all
+    assert 'id="assignee"' not in await rita.page(f"{ISSUE}/2")
+
+
 @pytest.mark.parametrize(
     ("action", "fields", "message"),
     [
