@@ -48,6 +48,7 @@ ASYNCPG_PARAMETERS = {
 IGNORED_LIBPQ_PARAMETERS = {"channel_binding", "gssencmode"}
 MIGRATIONS_OPTION = "quart_app_migrations"  # execution option marking an engine for migrations
 BUSY_TIMEOUT_OPTION = "quart_app_sqlite_busy_timeout_ms"  # so the read engine can match it
+BUSY_RETRY_SECONDS = 0.001  # how often a SQLite writer tries again for another process's lock
 
 
 P = ParamSpec("P")
@@ -290,21 +291,61 @@ def make_inline_read_engine(engine: AsyncEngine) -> Engine | None:
         pool_size=1,
         max_overflow=4,
     )
-    _configure_sqlite(inline, busy_timeout_ms=busy_timeout_ms, foreign_keys=True)
-    return inline.execution_options(**{WRITE_INTENT: False})
+    _configure_inline_reads(inline, busy_timeout_ms=busy_timeout_ms)
+    return inline
+
+
+def _configure_inline_reads(engine: Engine, *, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def configure_connection(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+
+    @event.listens_for(engine, "begin")
+    def begin_transaction(connection: Connection) -> None:
+        # A deferred BEGIN, so that a function's statements read one snapshot; sent to the
+        # driver directly, as it runs three times in most requests (exec_driver_sql: ~80 µs).
+        connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):
-    """aiosqlite's connection without its thread: every call runs at once, on the caller's."""
+    """aiosqlite's connection without its thread: every call runs at once, on the caller's.
 
-    def __init__(self, connector: Callable[[], sqlite3.Connection], iter_chunk_size: int) -> None:
+    ``wait_when_busy_ms`` (writes): a statement that finds the database locked by another
+    connection outside a transaction (a BEGIN IMMEDIATE, in practice) changed nothing, so it is
+    retried every millisecond or so for up to that long, the event loop serving meanwhile.
+    Use it with SQLite's own busy timeout at 0, whose handler would sleep on the loop instead.
+    """
+
+    def __init__(
+        self,
+        connector: Callable[[], sqlite3.Connection],
+        iter_chunk_size: int,
+        *,
+        wait_when_busy_ms: int = 0,
+    ) -> None:
         super().__init__(connector, iter_chunk_size)
         self._tx = _RunAtOnce()  # type: ignore[assignment]  # SQLAlchemy queues calls here too
+        self._wait_when_busy = wait_when_busy_ms / 1000
 
     async def _execute(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
-        return fn(*args, **kwargs)
+        if not self._wait_when_busy:
+            return fn(*args, **kwargs)
+        deadline = asyncio.get_running_loop().time() + self._wait_when_busy
+        while True:
+            try:
+                return fn(*args, **kwargs)
+            except sqlite3.OperationalError as error:
+                if not self._may_retry(error, deadline):
+                    raise
+            await asyncio.sleep(BUSY_RETRY_SECONDS)
+
+    def _may_retry(self, error: sqlite3.OperationalError, deadline: float) -> bool:
+        busy = error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY
+        # In a transaction, the failed statement may have been part of it: not ours to repeat.
+        idle = self._connection is not None and not self._connection.in_transaction
+        return busy and idle and asyncio.get_running_loop().time() < deadline
 
     async def _connect(self) -> InlineSQLiteConnection:
         if self._connection is None:
