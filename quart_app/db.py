@@ -202,15 +202,29 @@ def _create_sqlite_engine(
     database: DatabaseURL, *, busy_timeout_ms: int, echo: bool, foreign_keys: bool
 ) -> AsyncEngine:
     _create_parent_folder(database.url)
+    if database.is_in_memory:  # one database per connection: aiosqlite's own pool and thread
+        engine = create_async_engine(database.url, connect_args=database.connect_args, echo=echo)
+        _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms, foreign_keys=foreign_keys)
+        return engine.execution_options(**{BUSY_TIMEOUT_OPTION: busy_timeout_ms})
     # One write connection per process: SQLite lets one writer in at a time anyway, and the
     # ones waiting queue fairly in the pool instead of in SQLite's busy handler, which sleeps
     # and retries. With ten per process, 32 concurrent creators got "database is locked" after
     # busy_timeout (load/README.md). Reads have an engine of their own (make_read_engine).
-    pool = {} if database.is_in_memory else {"pool_size": 1, "max_overflow": 0}
+    # Its calls run inline, like the reads': a write transaction then holds the lock for the
+    # CPU time of its statements instead of a thread hand-off each (~0.5 ms, more when the loop
+    # is busy). SQLite's busy handler would sleep on the event loop while another process holds
+    # the lock, so it is off (busy_timeout 0) and the connection waits with asyncio instead.
+    path = make_url(database.url).database or ""
+
+    async def connect_inline() -> Any:
+        connector = partial(sqlite3.connect, path, isolation_level=None, check_same_thread=False)
+        connection = InlineSQLiteConnection(connector, 64, wait_when_busy_ms=busy_timeout_ms)
+        return await connection
+
     engine = create_async_engine(
-        database.url, connect_args=database.connect_args, echo=echo, **pool
+        database.url, async_creator=connect_inline, echo=echo, pool_size=1, max_overflow=0
     )
-    _configure_sqlite(engine, busy_timeout_ms=busy_timeout_ms, foreign_keys=foreign_keys)
+    _configure_sqlite(engine, busy_timeout_ms=0, foreign_keys=foreign_keys)
     return engine.execution_options(**{BUSY_TIMEOUT_OPTION: busy_timeout_ms})  # for reads
 
 

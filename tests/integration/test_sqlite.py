@@ -87,19 +87,18 @@ async def test_readers_do_not_block_a_writer(app: Quart, database: Database) -> 
         assert (await reader.execute(select(Project))).all() == []  # its snapshot is stable
 
 
-async def test_reads_run_on_the_event_loop_thread_and_writes_on_aiosqlites(
+async def test_reads_and_writes_run_on_the_event_loop_thread(
     app: Quart, database: Database
 ) -> None:
-    """A thread hand-off per statement cost more than the read itself (db.make_read_engine)."""
+    """A thread hand-off per statement cost more than the statement itself (db.make_read_engine,
+    db._create_sqlite_engine)."""
     threads_before = threading.active_count()
-    async with database.read_sessions() as reader:
-        await reader.execute(select(Project))
-        connection = await (await reader.connection()).get_raw_connection()
-        assert isinstance(connection.driver_connection, InlineSQLiteConnection)
+    async with database.read_sessions() as reader, database.write_sessions() as writer:
+        for session in (reader, writer):
+            await session.execute(select(Project))
+            connection = await (await session.connection()).get_raw_connection()
+            assert isinstance(connection.driver_connection, InlineSQLiteConnection)
         assert threading.active_count() == threads_before  # no aiosqlite thread was started
-    async with database.write_sessions() as writer:
-        connection = await (await writer.connection()).get_raw_connection()
-        assert not isinstance(connection.driver_connection, InlineSQLiteConnection)
 
 
 async def test_a_failing_read_raises_the_database_error_and_the_connection_lives_on(
