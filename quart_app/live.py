@@ -20,12 +20,12 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from quart_app.models import IssueEvent
+from quart_app.services.events import CHANGED_PROJECTS
 
 logger = logging.getLogger(__name__)
 CHANNEL_PREFIX = "quart_app:project:"
 POLL_SECONDS = 2.0  # how late a change made by another worker may appear without Redis
 REDIS_POLL_SECONDS = 10.0  # with Redis, polling is only the safety net for a lost message
-CHANGED_PROJECTS = "changed_projects"  # in Session.info: the projects this transaction touched
 ON_COMMIT = "on_commit"  # in Session.info (set by the sessionmaker): called with those projects
 
 

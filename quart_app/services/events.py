@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from quart_app.models import Issue, IssueEvent, User
 from quart_app.services.access import ProjectAccess
@@ -29,7 +29,7 @@ COMMENTED = "commented"  # comment_id
 # In Session.info: the projects whose events this transaction wrote (live.py wakes their streams
 # on commit). Events added to the session are noted when flushed; insert_event notes its own.
 CHANGED_PROJECTS = "changed_projects"
-EVENTS_TABLE = cast(Table, IssueEvent.__table__)
+INSERT_EVENT = insert(cast(Table, IssueEvent.__table__))
 
 
 def record_event(
@@ -46,17 +46,18 @@ def record_event(
     return event
 
 
-async def insert_event(
-    session: AsyncSession, issue: Issue, actor: User | None, kind: str, **data: Any
+def insert_event(
+    session: Session, issue: Issue, actor: User | None, kind: str, **data: Any
 ) -> None:
-    """``record_event`` as one INSERT, at once: no ORM object, no flush (the hot create path)."""
-    await session.execute(
-        insert(EVENTS_TABLE),
-        {
-            "project_id": issue.project_id, "issue_id": issue.id,
-            "actor_id": actor.id if actor is not None else None, "kind": kind, "data": data,
-        },
-    )  # fmt: skip
+    """``record_event`` as one prepared INSERT, at once: no ORM object, no flush.
+
+    Synchronous, for a function the hot create path runs through ``AsyncSession.run_sync``.
+    """
+    values = {
+        "project_id": issue.project_id, "issue_id": issue.id,
+        "actor_id": actor.id if actor is not None else None, "kind": kind, "data": data,
+    }  # fmt: skip
+    session.connection().execute(INSERT_EVENT, values)
     session.info.setdefault(CHANGED_PROJECTS, set()).add(issue.project_id)
 
 

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quart_app.models import CloseReason, Issue, IssueState, Project, Role, User, utcnow
 from quart_app.services import events, triage
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import InvalidInputError, NotFoundError
-from quart_app.services.search import refresh_search_document
+from quart_app.services.search import add_search_document, refresh_search_document
 from quart_app.services.validation import clean_text
 from quart_app.services.versions import IfMatch
 
@@ -39,6 +40,16 @@ ONE_ISSUE_RELATIONS = (
     selectinload(Issue.assignees),
 )
 UNSET = object()  # "leave the milestone as it is", where None means "no milestone"
+ISSUES_TABLE = cast(Table, Issue.__table__)
+PROJECTS_TABLE = cast(Table, Project.__table__)
+ISSUE_COLUMN_KEYS = frozenset(column.key for column in inspect(Issue).column_attrs) - {"id"}
+INSERT_ISSUE = insert(ISSUES_TABLE).returning(*ISSUES_TABLE.c)
+NEXT_ISSUE_NUMBER = (
+    update(PROJECTS_TABLE)
+    .where(PROJECTS_TABLE.c.id == bindparam("project_id"))
+    .values(last_issue_number=PROJECTS_TABLE.c.last_issue_number + 1)  # updated_at: onupdate
+    .returning(PROJECTS_TABLE.c.last_issue_number)
+)
 
 
 @dataclass(frozen=True)
@@ -71,16 +82,14 @@ async def allocate_issue_number(session: AsyncSession, project_id: int) -> int:
     One UPDATE ... RETURNING: the row lock (PostgreSQL) or write lock (SQLite) serialises
     concurrent creators, and a rollback returns the number, so there are no gaps or duplicates.
     """
-    number: int | None = await session.scalar(
-        update(Project)
-        .where(Project.id == project_id)
-        .values(last_issue_number=Project.last_issue_number + 1)
-        .returning(Project.last_issue_number)
-        .execution_options(synchronize_session=False)
-    )
+    return await session.run_sync(_next_issue_number, project_id)
+
+
+def _next_issue_number(session: Session, project_id: int) -> int:
+    number = session.connection().scalar(NEXT_ISSUE_NUMBER, {"project_id": project_id})
     if number is None:
         raise LookupError(f"project {project_id} does not exist")
-    return number
+    return int(number)
 
 
 async def get_issue(
@@ -127,19 +136,35 @@ async def create_issue(
     chosen_labels = await triage.resolve_labels(session, access, labels)
     chosen_assignees = await triage.resolve_assignees(session, access, assignees, field="assignees")
     chosen_milestone = await triage.resolve_milestone(session, access, milestone)
-    number = await allocate_issue_number(session, access.project.id)
+    now = utcnow()
     issue = Issue(
-        project=access.project, number=number, title=title, body=body, author=author,
-        milestone=None, labels=[], assignees=[],
+        project_id=access.project.id, project=access.project, title=title, body=body,
+        author_id=author.id, author=author, milestone_id=None, milestone=None, labels=[],
+        assignees=[], state=IssueState.OPEN, close_reason=None, comment_count=0, version=1,
+        closed_at=None, created_at=now, updated_at=now,
     )  # fmt: skip
-    session.add(issue)
-    await session.flush()
-    events.record_event(session, issue, author, events.OPENED)
+    await session.run_sync(_insert_new_issue, issue, author)
     triage.set_labels(session, issue, author, chosen_labels)
     triage.set_assignees(session, issue, author, chosen_assignees)
     triage.set_milestone(session, issue, author, chosen_milestone)
-    await refresh_search_document(session, issue)
     return issue
+
+
+def _insert_new_issue(session: Session, issue: Issue, author: User) -> None:
+    """Write a new issue's rows: its number, the issue, its "opened" event, its search document.
+
+    Prepared Core statements, in one synchronous call: the ORM's flush and a round of the async
+    adaptation per statement cost several times the statements, with SQLite's write lock held.
+    The issue row's values come back (RETURNING), and ``issue`` becomes the session's object for
+    it, as if loaded: a column the constructor left out holds what the database stored.
+    """
+    issue.number = _next_issue_number(session, issue.project_id)
+    values = {key: value for key, value in vars(issue).items() if key in ISSUE_COLUMN_KEYS}
+    vars(issue).update(session.connection().execute(INSERT_ISSUE, values).one()._mapping)
+    make_transient_to_detached(issue)
+    session.add(issue)
+    events.insert_event(session, issue, author, events.OPENED)
+    add_search_document(session, issue)
 
 
 async def update_issue(
