@@ -21,6 +21,7 @@ from quart_app.db import Database
 from quart_app.loadseed import DatabaseNotEmptyError, LoadSizes, seed_load
 from quart_app.loadseed.cast import plan_cast
 from quart_app.loadseed.history import plan_issues
+from quart_app.markdown import render_markdown
 from quart_app.models import (
     ApiToken,
     Comment,
@@ -183,6 +184,17 @@ async def test_search_documents_are_the_ones_the_app_would_build(
     for issue in issues:
         expected = search_document(issue.title, issue.body, *bodies.get(issue.id, []))
         assert documents[issue.id] == expected
+
+
+async def test_issue_and_comment_bodies_are_stored_rendered_as_the_app_would_store_them(
+    credentials: Credentials, database: Database
+) -> None:
+    async with database.read_sessions() as session:
+        issues = (await session.execute(select(Issue.body, Issue.body_html))).all()
+        comments = (await session.execute(select(Comment.body, Comment.body_html))).all()
+    assert sum(1 for _body, html in [*issues, *comments] if html) > 150  # rendered, not blank
+    for body, html in [*issues, *comments]:
+        assert html == render_markdown(body)
 
 
 async def test_the_credentials_file_is_private_and_describes_the_dataset(
