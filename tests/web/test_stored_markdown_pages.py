@@ -44,9 +44,10 @@ async def test_editing_with_the_form_renders_the_new_body_into_storage(site: Tra
     rita = await site.visitor("rita")
     version = version_on(await rita.page(f"{ISSUE}/1"))
     await rita.post(
-        f"{ISSUE}/1/edit", title="Crash on save", body="New *steps*", version=version, form="edit"
-    )
-    assert await stored_issue_html(site, "Crash on save") == "<p>New <em>steps</em></p>\n"
+        f"{ISSUE}/1/edit", title="Crash on saving", body="New *steps*", version=version,
+        form="edit",
+    )  # fmt: skip
+    assert await stored_issue_html(site, "Crash on saving") == "<p>New <em>steps</em></p>\n"
 
 
 async def test_commenting_with_the_form_stores_the_rendered_comment(site: TrackerSite) -> None:
@@ -66,7 +67,9 @@ async def test_the_issue_page_shows_the_stored_html_not_a_fresh_rendering(
     database: Database = site.app.extensions["db"]
     async with database.write_sessions() as session:
         await session.execute(
-            update(Issue).where(Issue.title == "Crash on save").values(body_html="<p>BODY</p>")
+            update(Issue)
+            .where(Issue.project_id == site.projects["PRIV"].id, Issue.number == 1)
+            .values(body_html="<p>BODY</p>")
         )
         await session.execute(
             update(Comment)
