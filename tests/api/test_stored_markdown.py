@@ -100,6 +100,16 @@ async def test_comments_are_served_from_the_stored_html_not_rendered_on_read(
     assert timeline["items"][-1]["comment"]["body_html"] == "<p>stored</p>"
 
 
+async def test_an_issue_is_served_from_the_stored_html_not_rendered_on_read(
+    tracker: Tracker,
+) -> None:
+    ada = await owner_with_issue(tracker, "It **fails**")
+    async with tracker.database.write_sessions() as session:
+        await session.execute(update(Issue).values(body_html="<p>stored</p>"))
+        await session.commit()
+    assert (await ada.ok("GET", ISSUE))["body_html"] == "<p>stored</p>"
+
+
 @pytest.mark.parametrize("where", ["issue", "comment"])
 async def test_scripts_and_javascript_links_are_never_stored(tracker: Tracker, where: str) -> None:
     ada = await owner_with_issue(tracker, HOSTILE if where == "issue" else "")
