@@ -288,10 +288,10 @@ def make_inline_read_engine(engine: AsyncEngine) -> Engine | None:
     """For a SQLite file, a synchronous engine for ``run_read``; None for any other database.
 
     The hottest reads are plain SQLAlchemy Core functions of a synchronous connection. On SQLite
-    they run inline through the standard sqlite3 driver: a statement then costs ~35 µs, where the
-    async adaptation around the same call (greenlet, aiosqlite's API) costs ~100 µs and the ORM
-    ~200-400 µs (load/README.md, "Where the time goes"). The call is synchronous from start to
-    end, so one connection at a time is ever in use per process.
+    they run inline through the standard sqlite3 driver, without the async adaptation around
+    each call (greenlet, aiosqlite's API), which costs several times a cached read
+    (load/statement_cost.py; docs/performance.md). The call is synchronous from start to end,
+    so one connection at a time is ever in use per process.
     """
     url = engine.url
     memory = DatabaseURL(url.render_as_string(False)).is_in_memory

@@ -141,7 +141,7 @@ async def forget_stale_cookie(response: Response) -> Response:
 async def current_user_in(session: AsyncSession) -> User:
     """The signed-in user, attached to ``session`` so that changes to it are saved.
 
-    For writes, the user was loaded by a short lookup session (see db.lookup_session).
+    The request's user was read outside any session (``db.run_read``): it is detached.
     """
     user = current_user()
     assert user is not None, "check that someone is signed in first"

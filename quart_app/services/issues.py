@@ -12,7 +12,7 @@ from typing import cast
 
 from sqlalchemy import Table, bindparam, delete, insert, inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, joinedload, make_transient_to_detached, selectinload
+from sqlalchemy.orm import Session, make_transient_to_detached, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from quart_app.models import CloseReason, Issue, IssueState, Project, Role, User, utcnow
@@ -29,13 +29,6 @@ ISSUE_RELATIONS = (
     selectinload(Issue.project),
     selectinload(Issue.author),
     selectinload(Issue.milestone),
-    selectinload(Issue.labels),
-    selectinload(Issue.assignees),
-)
-ONE_ISSUE_RELATIONS = (
-    joinedload(Issue.author),
-    joinedload(Issue.milestone),
-    # Not joined: SQLite materialises a whole association table for a nested join.
     selectinload(Issue.labels),
     selectinload(Issue.assignees),
 )
@@ -101,15 +94,13 @@ async def get_issue(
     with_relations: bool = True,
 ) -> Issue:
     """The issue, locked for ``for_update``; with its labels, assignees, author and milestone
-    unless ``with_relations`` is False (for callers that need only its row)."""
+    unless ``with_relations`` is False (for callers that need only its row). For writes: reads
+    use ``issue_rows.find_issue`` (Core, detached)."""
     statement = select(Issue).where(Issue.project_id == access.project.id, Issue.number == number)
     if for_update:
         statement = statement.with_for_update(of=Issue)  # SQLite: the write lock is held already
-        if with_relations:
-            statement = statement.options(*ISSUE_RELATIONS[1:])
-    elif with_relations:
-        # The row with its author and milestone in one statement; the project is known already.
-        statement = statement.options(*ONE_ISSUE_RELATIONS)
+    if with_relations:
+        statement = statement.options(*ISSUE_RELATIONS[1:])  # the project is known already
     issue = (await session.execute(statement)).unique().scalar_one_or_none()
     if issue is None:
         raise NotFoundError(f"{access.project.key} has no issue #{number}.")
