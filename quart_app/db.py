@@ -29,9 +29,10 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from quart_app.models import RateLimitCounter
+from quart_app.reads import Reader
 
 WRITE_INTENT = "quart_app_write"  # execution option: this transaction will write
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -284,14 +285,13 @@ def make_read_engine(engine: AsyncEngine) -> AsyncEngine:
     return read_engine.execution_options(**read_options)
 
 
-def make_inline_read_engine(engine: AsyncEngine) -> Engine | None:
-    """For a SQLite file, a synchronous engine for ``run_read``; None for any other database.
+def make_inline_reads(engine: AsyncEngine) -> InlineReads | None:
+    """For a SQLite file, ``run_read``'s inline connection; None for any other database.
 
-    The hottest reads are plain SQLAlchemy Core functions of a synchronous connection. On SQLite
+    The hottest reads are synchronous functions of a ``Reader`` (quart_app/reads.py). On SQLite
     they run inline through the standard sqlite3 driver, without the async adaptation around
-    each call (greenlet, aiosqlite's API), which costs several times a cached read
-    (load/statement_cost.py; docs/performance.md). The call is synchronous from start to end,
-    so one connection at a time is ever in use per process.
+    each call (greenlet, aiosqlite's API), which costs several times a read
+    (load/statement_cost.py; docs/performance.md).
     """
     url = engine.url
     memory = DatabaseURL(url.render_as_string(False)).is_in_memory
@@ -303,22 +303,48 @@ def make_inline_read_engine(engine: AsyncEngine) -> Engine | None:
         connect_args={"check_same_thread": False, "isolation_level": None},
         echo=engine.echo,
         pool_size=1,
-        max_overflow=4,
+        max_overflow=0,
     )
-    _configure_inline_reads(inline, busy_timeout_ms=busy_timeout_ms)
-    return inline
 
-
-def _configure_inline_reads(engine: Engine, *, busy_timeout_ms: int) -> None:
-    @event.listens_for(engine, "connect")
+    @event.listens_for(inline, "connect")
     def configure_connection(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        dbapi_connection.execute("PRAGMA query_only = ON")  # a read that writes fails loudly
 
-    @event.listens_for(engine, "begin")
-    def begin_transaction(connection: Connection) -> None:
-        # A deferred BEGIN, so that a function's statements read one snapshot; sent to the
-        # driver directly, as it runs three times in most requests (exec_driver_sql: ~80 µs).
-        connection.connection.dbapi_connection.execute("BEGIN")  # type: ignore[union-attr]
+    return InlineReads(inline)
+
+
+class InlineReads:
+    """``run_read`` on a SQLite file: on the event loop's thread, through one sqlite3 connection.
+
+    A read function runs from start to end without an await, so a process never runs two at
+    once: one connection, opened on first use and kept, serves them all, with no pool to check
+    it out of at every call. Each call is one deferred transaction, so its statements read one
+    snapshot of the database.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine  # its dialect compiles the statements; its pool holds the connection
+        self._connection: PoolProxiedConnection | None = None
+
+    def run(
+        self, function: Callable[Concatenate[Reader, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        if self._connection is None:
+            self._connection = self.engine.raw_connection()
+        driver_connection = self._connection.driver_connection
+        assert driver_connection is not None
+        driver_connection.execute("BEGIN")
+        try:
+            return function(Reader(driver_connection, self.engine.dialect), *args, **kwargs)
+        finally:
+            driver_connection.execute("ROLLBACK")
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # back to the pool, which dispose() then closes
+            self._connection = None
+        self.engine.dispose()
 
 
 class InlineSQLiteConnection(aiosqlite.Connection):
@@ -413,7 +439,7 @@ class Database:
     read_engine: AsyncEngine
     write_sessions: async_sessionmaker[AsyncSession]
     read_sessions: async_sessionmaker[AsyncSession]
-    inline_reads: Engine | None = None
+    inline_reads: InlineReads | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any], *, for_migrations: bool = False) -> Database:
@@ -435,25 +461,24 @@ class Database:
             read_engine=read_engine,
             write_sessions=async_sessionmaker(engine, expire_on_commit=False),
             read_sessions=async_sessionmaker(read_engine, expire_on_commit=False),
-            inline_reads=make_inline_read_engine(engine),
+            inline_reads=make_inline_reads(engine),
         )
 
     async def run_read(
-        self, function: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+        self, function: Callable[Concatenate[Reader, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """``function(connection, ...)`` in one read transaction: inline on a SQLite file,
-        through the async driver (``run_sync``) on any other database."""
+        """``function(reader, ...)`` in one read transaction: inline on a SQLite file, through
+        the async driver (``run_sync``) on any other database."""
         if self.inline_reads is not None:
-            with self.inline_reads.connect() as connection:
-                return function(connection, *args, **kwargs)
+            return self.inline_reads.run(function, *args, **kwargs)
         async with self.read_engine.connect() as connection:
-            return await connection.run_sync(function, *args, **kwargs)
+            return await connection.run_sync(read_in_transaction, function, *args, **kwargs)
 
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.read_engine.dispose()  # a no-op when it shares the engine's pool
         if self.inline_reads is not None:
-            self.inline_reads.dispose()
+            self.inline_reads.close()
 
 
 def init_app(app: Quart) -> None:
@@ -519,8 +544,20 @@ async def lookup_session() -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def read_in_transaction(
+    connection: Connection,
+    function: Callable[Concatenate[Reader, P], T],
+    /,
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """``function(reader, ...)`` on a synchronous SQLAlchemy connection, in one transaction."""
+    with connection.begin():
+        return function(Reader.over(connection), *args, **kwargs)
+
+
 async def run_read(
-    function: Callable[Concatenate[Connection, P], T], *args: P.args, **kwargs: P.kwargs
+    function: Callable[Concatenate[Reader, P], T], *args: P.args, **kwargs: P.kwargs
 ) -> T:
     """Run a synchronous Core read in the current app's database (see ``Database.run_read``)."""
     return await get_database().run_read(function, *args, **kwargs)

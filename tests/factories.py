@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Issue, Membership, Project, Role, User
+from quart_app.reads import Reader
 from quart_app.services.access import ProjectAccess
 from quart_app.services.issues import create_issue
 from quart_app.services.members import join_project
@@ -33,6 +34,8 @@ async def open_issue(
 async def run_sync_read(
     session: AsyncSession, function: Callable[..., T], *args: Any, **kwargs: Any
 ) -> T:
-    """A synchronous Core read (``db.run_read``'s kind) in the test's own session."""
+    """A synchronous read (``db.run_read``'s kind) in the test's own session and transaction."""
     connection = await session.connection()
-    return await connection.run_sync(function, *args, **kwargs)
+    return await connection.run_sync(
+        lambda sync_connection: function(Reader.over(sync_connection), *args, **kwargs)
+    )

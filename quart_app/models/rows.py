@@ -7,10 +7,11 @@ detached, with every column loaded and their relationships not loaded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, RowMapping, inspect
+from sqlalchemy import ColumnElement, inspect
 from sqlalchemy.orm import attributes
 
 from quart_app.models.base import Base
@@ -20,41 +21,58 @@ M = TypeVar("M", bound=Base)
 
 @dataclass(frozen=True)
 class Columns(Generic[M]):
-    """Every column of ``model``, labelled with ``prefix`` so several models share one row."""
+    """The columns of ``model`` (``only`` these, else all), labelled with ``prefix`` so several
+    models share one row.
+
+    An object built from fewer columns than the model has is for a view that shows only those:
+    reading any other attribute raises (DetachedInstanceError), it never returns a wrong value.
+    """
 
     model: type[M]
     prefix: str
+    only: tuple[str, ...] = ()
     _keys: tuple[str, ...] = field(init=False, repr=False)
-
+    _labels: tuple[tuple[str, str], ...] = field(init=False, repr=False)
     _primary_key: tuple[str, ...] = field(init=False, repr=False)
+    _mapper: Any = field(init=False, repr=False)
+    _manager: Any = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         mapper = inspect(self.model)
-        keys = tuple(attribute.key for attribute in mapper.column_attrs)
+        keys = self.only or tuple(attribute.key for attribute in mapper.column_attrs)
         primary_key = tuple(mapper.get_property_by_column(c).key for c in mapper.primary_key)
+        if not set(primary_key) <= set(keys):
+            raise ValueError(f"{self.model.__name__}: the columns must include the primary key")
         object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_labels", tuple((key, self.prefix + key) for key in keys))
         object.__setattr__(self, "_primary_key", primary_key)
+        object.__setattr__(self, "_mapper", mapper)
+        object.__setattr__(self, "_manager", attributes.manager_of_class(self.model))
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The attributes this reads, in order."""
+        return self._keys
 
     def select(self, entity: Any = None) -> list[ColumnElement[Any]]:
         """The labelled columns, of ``entity`` when it is an alias of the model."""
         source = self.model if entity is None else entity
         return [getattr(source, key).label(self.prefix + key) for key in self._keys]
 
-    def build(self, row: RowMapping) -> M:
+    def build(self, row: Mapping[str, Any]) -> M:
         """The object from a row holding ``select()``'s columns."""
         # As the ORM's own loading does: no constructor, no attribute events, and the identity
         # key set directly (what make_transient_to_detached does, at a third of its cost).
         # Relationships stay out of the instance's dict: reading one raises, as when detached.
-        instance: M = attributes.manager_of_class(self.model).new_instance()
+        instance: M = self._manager.new_instance()
         state = attributes.instance_state(instance)
-        values = {key: row[self.prefix + key] for key in self._keys}
+        values = {key: row[label] for key, label in self._labels}
         state.dict.update(values)
         primary_key = tuple(values[key] for key in self._primary_key)
-        mapper = inspect(self.model)
-        state.key = mapper.identity_key_from_primary_key(primary_key)  # type: ignore[assignment]
+        state.key = self._mapper.identity_key_from_primary_key(primary_key)
         return instance
 
-    def build_optional(self, row: RowMapping) -> M | None:
+    def build_optional(self, row: Mapping[str, Any]) -> M | None:
         """None when an outer join found nothing (the primary key is NULL)."""
         return None if row[self.prefix + "id"] is None else self.build(row)
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import CompoundSelect, Connection, Select, and_, bindparam, select
+from sqlalchemy import CompoundSelect, Select, and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import Comment, Issue, Membership, Project, Role, User, Visibility
 from quart_app.models.rows import Columns
+from quart_app.reads import Query, Reader
 from quart_app.services.errors import ForbiddenError, NotFoundError
 
 SelectT = TypeVar("SelectT", bound=Select[Any, Any])
@@ -70,8 +71,8 @@ def _project_and_role(statement: SelectT) -> SelectT:
 
 
 PROJECT_COLUMNS = Columns(Project, "project_")
-PROJECT_AND_ROLE = _project_and_role(
-    select(*PROJECT_COLUMNS.select(), Membership.role).select_from(Project)
+PROJECT_AND_ROLE = Query(
+    _project_and_role(select(*PROJECT_COLUMNS.select(), Membership.role).select_from(Project))
 )
 PROJECT_AND_ROLE_ORM = _project_and_role(select(Project, Membership.role))
 
@@ -88,13 +89,13 @@ def _parameters(key: str, user: User | None) -> dict[str, object]:
     return {"key": key.strip().upper(), "user": user.id if user is not None else None}
 
 
-def find_project(connection: Connection, key: str, user: User | None) -> ProjectAccess:
+def find_project(reader: Reader, key: str, user: User | None) -> ProjectAccess:
     """The project with this key as ``user`` sees it, to read; NotFoundError if hidden.
 
     Synchronous Core (``db.run_read(find_project, key, user)``): the project is detached, so
     writes use ``load_project`` instead, which attaches it to their session.
     """
-    row = connection.execute(PROJECT_AND_ROLE, _parameters(key, user)).mappings().first()
+    row = reader.first(PROJECT_AND_ROLE, **_parameters(key, user))
     if row is None:
         raise not_found(key)
     return _access(key, user, PROJECT_COLUMNS.build(row), row["role"])

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import ApiToken, TokenScope, User, utcnow
 from quart_app.models.rows import Columns
+from quart_app.reads import Query, Reader
 from quart_app.security.tokens import new_token, token_hash
 from quart_app.services.errors import InvalidInputError
 
@@ -78,7 +79,7 @@ async def revoke_all_api_tokens(session: AsyncSession, user: User) -> None:
 TOKEN_COLUMNS = Columns(ApiToken, "token_")
 USER_COLUMNS = Columns(User, "user_")
 # Every API request runs this: built once, a Core statement (see db.run_read).
-LIVE_TOKEN = (
+LIVE_TOKEN = Query(
     select(*TOKEN_COLUMNS.select(), *USER_COLUMNS.select())
     .select_from(ApiToken)
     .join(User, User.id == ApiToken.user_id)
@@ -91,16 +92,12 @@ LIVE_TOKEN = (
 )
 
 
-def find_bearer(connection: Connection, secret: str) -> Bearer | None:
+def find_bearer(reader: Reader, secret: str) -> Bearer | None:
     """The live token and its user: not revoked, not expired, user not disabled.
 
     Synchronous Core: run it with ``db.run_read(find_bearer, secret)``.
     """
-    row = (
-        connection.execute(LIVE_TOKEN, {"token_hash": token_hash(secret), "now": utcnow()})
-        .mappings()
-        .first()
-    )
+    row = reader.first(LIVE_TOKEN, token_hash=token_hash(secret), now=utcnow())
     return Bearer(TOKEN_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
 
 

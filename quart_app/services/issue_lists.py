@@ -12,7 +12,7 @@ import functools
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import (
@@ -25,6 +25,7 @@ from quart_app.models import (
     Milestone,
     User,
 )
+from quart_app.reads import Reader
 from quart_app.services import issue_rows
 from quart_app.services.access import ProjectAccess, visible_project_ids
 from quart_app.services.errors import InvalidInputError
@@ -84,22 +85,22 @@ class IssueFilters:
 
 
 def list_project_issues(
-    connection: Connection, access: ProjectAccess, filters: IssueFilters
+    reader: Reader, access: ProjectAccess, filters: IssueFilters
 ) -> Page[Issue]:
     """A page of the project's issues: synchronous Core, run it with ``db.run_read``."""
     user_id = access.user.id if access.user is not None else None
     statements = _project_list_statements(
-        connection.dialect.name, access.project.id, user_id, replace(filters, page=PageRequest())
+        reader.dialect.name, access.project.id, user_id, replace(filters, page=PageRequest())
     )
-    return issue_rows.issue_page(connection, access, statements, filters.page)
+    return issue_rows.issue_page(reader, access, statements, filters.page)
 
 
 @functools.lru_cache(maxsize=256)
 def _project_list_statements(
     dialect: str, project_id: int, user_id: int | None, filters: IssueFilters
 ) -> issue_rows.PageStatements:
-    """Built once per project and filter set: building and hashing a statement costs more than
-    SQLite takes to run it, and most requests ask for the same few lists."""
+    """Built and compiled once per project and filter set: building and compiling a statement
+    costs more than SQLite takes to run it, and most requests ask for the same few lists."""
     statement = select(Issue.id).where(Issue.project_id == project_id)
     statement = _filtered(dialect, statement, filters, user_id, project_id)
     conditions = statement.whereclause

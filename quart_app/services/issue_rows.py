@@ -1,8 +1,9 @@
 """Issues for reading, in SQLAlchemy Core: one issue, or a page of a list, with everything shown.
 
 The hottest reads of the tracker (load/README.md). The ORM did the same in three times the time:
-these run as synchronous functions through ``db.run_read`` and build detached ``Issue`` objects,
-so the API and pages render them exactly as they render ORM-loaded ones.
+these run as synchronous functions through ``db.run_read`` (quart_app/reads.py) and build
+detached ``Issue`` objects, so the API and pages render them as they render ORM-loaded ones.
+They read only the columns shown: people by name, milestones by title, and lists without bodies.
 """
 
 from __future__ import annotations
@@ -12,41 +13,53 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from quart_app.models import Issue, IssueAssignee, IssueLabel, Label, Milestone, User
 from quart_app.models.rows import Columns, set_loaded
+from quart_app.reads import Query, Reader, Row
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import NotFoundError
 from quart_app.services.pagination import Page, PageRequest
 
+# What a page or the API shows of a person (templating.person, api.common.UserRef).
+SHOWN_OF_A_PERSON = ("id", "username", "display_name")
 ISSUE_COLUMNS = Columns(Issue, "issue_")
-AUTHOR_COLUMNS = Columns(User, "author_")
-MILESTONE_COLUMNS = Columns(Milestone, "milestone_")
+BODIES = {"body", "body_html"}
+LISTED_ISSUE_COLUMNS = Columns(  # a list shows no bodies
+    Issue, "issue_", only=tuple(key for key in ISSUE_COLUMNS.keys if key not in BODIES)
+)
+AUTHOR_COLUMNS = Columns(User, "author_", only=SHOWN_OF_A_PERSON)
+MILESTONE_COLUMNS = Columns(Milestone, "milestone_", only=("id", "title"))
 LABEL_COLUMNS = Columns(Label, "label_")
-ASSIGNEE_COLUMNS = Columns(User, "assignee_")
+ASSIGNEE_COLUMNS = Columns(User, "assignee_", only=SHOWN_OF_A_PERSON)
 # An alias: list filters name users in subqueries of their own ("assignee=ada").
 Author = aliased(User, name="author")
 
 
-# Issue rows joined to their author and milestone; add the conditions and order.
-ISSUES_WITH_AUTHOR_AND_MILESTONE = (
-    select(*ISSUE_COLUMNS.select(), *AUTHOR_COLUMNS.select(Author), *MILESTONE_COLUMNS.select())
-    .select_from(Issue)
-    .outerjoin(Author, Author.id == Issue.author_id)
-    .outerjoin(Milestone, Milestone.id == Issue.milestone_id)
+def _with_author_and_milestone(issue_columns: Columns[Issue]) -> Select[Any]:
+    """Issue rows joined to their author and milestone; add the conditions and order."""
+    return (
+        select(*issue_columns.select(), *AUTHOR_COLUMNS.select(Author), *MILESTONE_COLUMNS.select())
+        .select_from(Issue)
+        .outerjoin(Author, Author.id == Issue.author_id)
+        .outerjoin(Milestone, Milestone.id == Issue.milestone_id)
+    )
+
+
+ONE_ISSUE = Query(
+    _with_author_and_milestone(ISSUE_COLUMNS).where(
+        Issue.project_id == bindparam("project_id"), Issue.number == bindparam("number")
+    )
 )
-ONE_ISSUE = ISSUES_WITH_AUTHOR_AND_MILESTONE.where(
-    Issue.project_id == bindparam("project_id"), Issue.number == bindparam("number")
-)
-LABELS_OF = (
+LABELS_OF = Query(
     select(IssueLabel.issue_id, *LABEL_COLUMNS.select())
     .join(Label, Label.id == IssueLabel.label_id)
     .where(IssueLabel.issue_id.in_(bindparam("issue_ids", expanding=True)))
     .order_by(Label.name)
 )
-ASSIGNEES_OF = (
+ASSIGNEES_OF = Query(
     select(IssueAssignee.issue_id, *ASSIGNEE_COLUMNS.select())
     .join(User, User.id == IssueAssignee.user_id)
     .where(IssueAssignee.issue_id.in_(bindparam("issue_ids", expanding=True)))
@@ -54,21 +67,20 @@ ASSIGNEES_OF = (
 )
 
 
-def find_issue(connection: Connection, access: ProjectAccess, number: int) -> Issue:
+def find_issue(reader: Reader, access: ProjectAccess, number: int) -> Issue:
     """Issue ``number`` of the project with its author, milestone, labels and assignees."""
-    parameters = {"project_id": access.project.id, "number": number}
-    row = connection.execute(ONE_ISSUE, parameters).mappings().first()
+    row = reader.first(ONE_ISSUE, project_id=access.project.id, number=number)
     if row is None:
         raise NotFoundError(f"{access.project.key} has no issue #{number}.")
-    return _complete(connection, access, [row])[0]
+    return _complete(reader, access, ISSUE_COLUMNS, [row])[0]
 
 
 @dataclass(frozen=True)
 class PageStatements:
-    """A list's count and its page, with the page's limit and offset as parameters."""
+    """A list's count and its page (no bodies), with the page's limit and offset as parameters."""
 
-    count: Select[int]
-    page: Select[Any]
+    count: Query
+    page: Query
 
 
 def page_statements(
@@ -78,34 +90,36 @@ def page_statements(
     # Counted without the joins: SQLite then counts from an index alone (0.2 ms, not 4.5 ms
     # for 3,500 open issues).
     matching = select(Issue.id).where(conditions).subquery()
-    page = ISSUES_WITH_AUTHOR_AND_MILESTONE.where(conditions).order_by(*order)
+    page = _with_author_and_milestone(LISTED_ISSUE_COLUMNS).where(conditions).order_by(*order)
     return PageStatements(
-        count=select(func.count()).select_from(matching),
-        page=page.limit(bindparam("limit")).offset(bindparam("offset")),
+        count=Query(select(func.count()).select_from(matching)),
+        page=Query(page.limit(bindparam("limit")).offset(bindparam("offset"))),
     )
 
 
 def issue_page(
-    connection: Connection, access: ProjectAccess, statements: PageStatements, request: PageRequest
+    reader: Reader, access: ProjectAccess, statements: PageStatements, request: PageRequest
 ) -> Page[Issue]:
     """A page of a list with the total count: four statements whatever the page size."""
-    total = int(connection.execute(statements.count).scalar_one())
-    window = {"limit": request.per_page, "offset": request.offset}
-    rows = list(connection.execute(statements.page, window).mappings())
-    return Page(items=_complete(connection, access, rows), total=total, request=request)
+    total = int(reader.scalar(statements.count))
+    rows = reader.all(statements.page, limit=request.per_page, offset=request.offset)
+    items = _complete(reader, access, LISTED_ISSUE_COLUMNS, rows)
+    return Page(items=items, total=total, request=request)
 
 
-def _complete(connection: Connection, access: ProjectAccess, rows: Sequence[Any]) -> list[Issue]:
+def _complete(
+    reader: Reader, access: ProjectAccess, issue_columns: Columns[Issue], rows: Sequence[Row]
+) -> list[Issue]:
     """Issues from their rows, with their labels and assignees (two statements for all)."""
     if not rows:
         return []
-    issues = [ISSUE_COLUMNS.build(row) for row in rows]
-    ids = {"issue_ids": [issue.id for issue in issues]}
+    issues = [issue_columns.build(row) for row in rows]
+    ids = [issue.id for issue in issues]
     labels: defaultdict[int, list[Label]] = defaultdict(list)
-    for label_row in connection.execute(LABELS_OF, ids).mappings():
+    for label_row in reader.all(LABELS_OF, issue_ids=ids):
         labels[label_row["issue_id"]].append(LABEL_COLUMNS.build(label_row))
     assignees: defaultdict[int, list[User]] = defaultdict(list)
-    for user_row in connection.execute(ASSIGNEES_OF, ids).mappings():
+    for user_row in reader.all(ASSIGNEES_OF, issue_ids=ids):
         assignees[user_row["issue_id"]].append(ASSIGNEE_COLUMNS.build(user_row))
     for issue, row in zip(issues, rows, strict=True):
         set_loaded(

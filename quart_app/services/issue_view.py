@@ -12,27 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from quart_app.models import Comment, Issue, IssueEvent, Label, Membership, Milestone, Role, User
 from quart_app.models.rows import Columns, set_loaded
+from quart_app.reads import Query, Reader
 from quart_app.services.access import ProjectAccess
 from quart_app.services.events import COMMENTED
-from quart_app.services.issue_rows import find_issue
+from quart_app.services.issue_rows import SHOWN_OF_A_PERSON, find_issue
 from quart_app.services.milestones import MilestoneProgress
 from quart_app.services.pagination import Page, PageRequest
 
 EVENT_COLUMNS = Columns(IssueEvent, "event_")
-ACTOR_COLUMNS = Columns(User, "actor_")
+ACTOR_COLUMNS = Columns(User, "actor_", only=SHOWN_OF_A_PERSON)
 COMMENT_COLUMNS = Columns(Comment, "comment_")
-COMMENT_AUTHOR_COLUMNS = Columns(User, "author_")
+COMMENT_AUTHOR_COLUMNS = Columns(User, "author_", only=SHOWN_OF_A_PERSON)
 LABEL_COLUMNS = Columns(Label, "label_")
 MILESTONE_COLUMNS = Columns(Milestone, "milestone_")
 Actor = aliased(User, name="actor")
 
-EVENT_COUNT = select(func.count()).where(IssueEvent.issue_id == bindparam("issue_id"))
-EVENTS = (
+EVENT_COUNT = Query(select(func.count()).where(IssueEvent.issue_id == bindparam("issue_id")))
+EVENTS = Query(
     select(*EVENT_COLUMNS.select(), *ACTOR_COLUMNS.select(Actor))
     .select_from(IssueEvent)
     .outerjoin(Actor, Actor.id == IssueEvent.actor_id)
@@ -41,26 +42,28 @@ EVENTS = (
     .limit(bindparam("limit"))
     .offset(bindparam("offset"))
 )
-COMMENTS = (
+COMMENTS = Query(
     select(*COMMENT_COLUMNS.select(), *COMMENT_AUTHOR_COLUMNS.select())
     .select_from(Comment)
     .outerjoin(User, User.id == Comment.author_id)
     .where(Comment.id.in_(bindparam("ids", expanding=True)))
 )
-LATEST_EVENT = select(func.max(IssueEvent.id)).where(IssueEvent.project_id == bindparam("project"))
-MEMBERS = (
+LATEST_EVENT = Query(
+    select(func.max(IssueEvent.id)).where(IssueEvent.project_id == bindparam("project"))
+)
+MEMBERS = Query(
     select(User.id, User.username, User.display_name)
     .select_from(Membership)
     .join(User, User.id == Membership.user_id)
     .where(Membership.project_id == bindparam("project"))
     .order_by(Membership.role, User.username)
 )
-LABELS = (
+LABELS = Query(
     select(*LABEL_COLUMNS.select())
     .where(Label.project_id == bindparam("project"))
     .order_by(Label.name)
 )
-OPEN_MILESTONES = (
+OPEN_MILESTONES = Query(
     select(*MILESTONE_COLUMNS.select())
     .where(Milestone.project_id == bindparam("project"), Milestone.closed_at.is_(None))
     .order_by(Milestone.due_on.is_(None), Milestone.due_on, Milestone.title)
@@ -88,53 +91,47 @@ class IssueView:
 
 
 def issue_view(
-    connection: Connection, access: ProjectAccess, number: int, request: PageRequest
+    reader: Reader, access: ProjectAccess, number: int, request: PageRequest
 ) -> IssueView:
-    issue = find_issue(connection, access, number)
-    timeline, comments = issue_timeline(connection, issue.id, request)
-    latest = connection.execute(LATEST_EVENT, {"project": access.project.id}).scalar()
+    issue = find_issue(reader, access, number)
+    timeline, comments = issue_timeline(reader, issue.id, request)
+    project = access.project.id
+    latest = reader.scalar(LATEST_EVENT, project=project)
     view = IssueView(issue, timeline, comments, live_after=int(latest or 0))
     if not access.has_role(Role.MAINTAINER):
         return view
-    project = {"project": access.project.id}
-    labels = [LABEL_COLUMNS.build(row) for row in connection.execute(LABELS, project).mappings()]
+    labels = [LABEL_COLUMNS.build(row) for row in reader.all(LABELS, project=project)]
     milestones = [
         MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
-        for row in connection.execute(OPEN_MILESTONES, project).mappings()
+        for row in reader.all(OPEN_MILESTONES, project=project)
     ]
-    return IssueView(
-        issue, timeline, comments, view.live_after, _members(connection, project), labels,
-        milestones,
-    )  # fmt: skip
+    members = [Member(**row) for row in reader.all(MEMBERS, project=project)]
+    return IssueView(issue, timeline, comments, view.live_after, members, labels, milestones)
 
 
 def issue_timeline(
-    connection: Connection, issue_id: int, request: PageRequest
+    reader: Reader, issue_id: int, request: PageRequest
 ) -> tuple[Page[IssueEvent], dict[int, Comment]]:
     """The issue's events, oldest first, with their actors, and the comments they refer to
     (by id; deleted ones are missing): three statements whatever the page size."""
-    total = int(connection.execute(EVENT_COUNT, {"issue_id": issue_id}).scalar_one())
+    total = int(reader.scalar(EVENT_COUNT, issue_id=issue_id))
     window = {"issue_id": issue_id, "limit": request.per_page, "offset": request.offset}
     events = []
-    for row in connection.execute(EVENTS, window).mappings():
+    for row in reader.all(EVENTS, **window):
         event = EVENT_COLUMNS.build(row)
         set_loaded(event, actor=ACTOR_COLUMNS.build_optional(row))
         events.append(event)
     comment_ids = [event.data.get("comment_id") for event in events if event.kind == COMMENTED]
-    return Page(events, total, request), _comments(connection, comment_ids)
+    return Page(events, total, request), _comments(reader, comment_ids)
 
 
-def _comments(connection: Connection, ids: Sequence[Any]) -> dict[int, Comment]:
+def _comments(reader: Reader, ids: Sequence[Any]) -> dict[int, Comment]:
     wanted = [comment_id for comment_id in ids if isinstance(comment_id, int)]
     if not wanted:
         return {}
     comments = {}
-    for row in connection.execute(COMMENTS, {"ids": wanted}).mappings():
+    for row in reader.all(COMMENTS, ids=wanted):
         comment = COMMENT_COLUMNS.build(row)
         set_loaded(comment, author=COMMENT_AUTHOR_COLUMNS.build_optional(row))
         comments[comment.id] = comment
     return comments
-
-
-def _members(connection: Connection, project: dict[str, int]) -> list[Member]:
-    return [Member(*row) for row in connection.execute(MEMBERS, project)]

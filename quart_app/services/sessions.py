@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.models import User, UserSession, utcnow
 from quart_app.models.rows import Columns
+from quart_app.reads import Query, Reader
 from quart_app.security.tokens import new_token, token_hash
 
 # Writing last_seen_at on every request would make every read a write; once a minute is plenty.
@@ -47,7 +48,7 @@ async def start_session(
 SESSION_COLUMNS = Columns(UserSession, "session_")
 USER_COLUMNS = Columns(User, "user_")
 # Every signed-in page runs this: built once, a Core statement (see db.run_read).
-LIVE_SESSION = (
+LIVE_SESSION = Query(
     select(*SESSION_COLUMNS.select(), *USER_COLUMNS.select())
     .select_from(UserSession)
     .join(User, User.id == UserSession.user_id)
@@ -61,19 +62,17 @@ LIVE_SESSION = (
 
 
 def find_active_session(
-    connection: Connection, token: str, *, idle_ttl_seconds: int
+    reader: Reader, token: str, *, idle_ttl_seconds: int
 ) -> ActiveSession | None:
     """The live session for a cookie token: not expired (idle or absolute), user not disabled.
 
     Synchronous Core: run it with ``db.run_read(find_active_session, ...)``.
     """
     now = utcnow()
-    parameters = {
-        "token_hash": token_hash(token),
-        "now": now,
-        "idle_since": now - timedelta(seconds=idle_ttl_seconds),
-    }
-    row = connection.execute(LIVE_SESSION, parameters).mappings().first()
+    row = reader.first(
+        LIVE_SESSION, token_hash=token_hash(token), now=now,
+        idle_since=now - timedelta(seconds=idle_ttl_seconds),
+    )  # fmt: skip
     return ActiveSession(SESSION_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
 
 

@@ -1,8 +1,10 @@
 """How many SQL statements a request costs: lists must not grow with their length (no N+1).
 
-Every statement the app sends goes through the write engine or the read engine (on a SQLite
-file a separate engine whose calls run inline; elsewhere a copy of the write engine that shares
-its listeners), so ``before_cursor_execute`` listeners on both see them all. Each list is
+Every statement the app sends goes through the write engine, the read engine (a copy of the
+write engine that shares its listeners, or on SQLite an engine of its own) or a ``Reader``
+(quart_app/reads.py: ``db.run_read``'s statements, on the driver's cursor), so
+``before_cursor_execute`` listeners on the engines and ``reads.statement_listeners`` see them
+all. Each list is
 measured twice, short and long, and must cost the same; the budgets below are today's counts
 (they may only go down).
 """
@@ -16,6 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from quart_app import reads
 from quart_app.db import Database
 from tests.api.tracker import ApiUser, Tracker
 
@@ -51,13 +54,13 @@ def recorded_statements(database: Database) -> Iterator[list[str]]:
     engines = [database.engine.sync_engine]
     if database.read_engine.sync_engine.pool is not database.engine.sync_engine.pool:
         engines.append(database.read_engine.sync_engine)  # its own engine, its own listeners
-    if database.inline_reads is not None:
-        engines.append(database.inline_reads)  # db.run_read's synchronous engine (SQLite)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
+    reads.statement_listeners.append(statements.append)
     try:
         yield statements
     finally:
+        reads.statement_listeners.remove(statements.append)
         for engine in engines:
             event.remove(engine, "before_cursor_execute", record)
 

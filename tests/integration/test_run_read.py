@@ -1,4 +1,5 @@
-"""db.run_read: synchronous Core reads, inline on a SQLite file, through the driver elsewhere."""
+"""db.run_read: synchronous reads (a Reader's Queries), inline on a SQLite file, through the
+async driver elsewhere."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import Connection, select, update
+from sqlalchemy import select
 
 from quart_app.db import Database
 from quart_app.models import Project
+from quart_app.reads import Query, Reader
 from quart_app.services.errors import NotFoundError
 from tests.support import ON_POSTGRES, sqlite_only
 
@@ -21,8 +23,11 @@ async def add_project(database: Database, key: str, name: str) -> None:
         session.add(Project(key=key, name=name))
 
 
-def project_names(connection: Connection) -> list[str]:
-    return list(connection.execute(select(Project.name).order_by(Project.key)).scalars())
+PROJECT_NAMES = Query(select(Project.name).order_by(Project.key))
+
+
+def project_names(reader: Reader) -> list[str]:
+    return [row["name"] for row in reader.all(PROJECT_NAMES)]
 
 
 async def test_it_reads_committed_rows_only(database: Database) -> None:
@@ -35,10 +40,10 @@ async def test_it_reads_committed_rows_only(database: Database) -> None:
 
 
 async def test_an_error_reaches_the_caller_and_the_next_read_works(database: Database) -> None:
-    def refuse(_connection: Connection) -> None:
+    def refuse(_reader: Reader) -> None:
         raise NotFoundError("no such thing")
 
-    for _ in range(8):  # more than the pool holds: every connection went back to it
+    for _ in range(8):  # more than the pool holds: every connection went back to it (PostgreSQL)
         with pytest.raises(NotFoundError):
             await database.run_read(refuse)
     assert await database.run_read(project_names) == []
@@ -51,7 +56,7 @@ async def test_on_postgresql_it_goes_through_the_async_driver(database: Database
 @sqlite_only
 async def test_on_a_sqlite_file_it_runs_on_the_event_loop_s_thread(database: Database) -> None:
     loop_thread = threading.get_ident()
-    assert await database.run_read(lambda _connection: threading.get_ident()) == loop_thread
+    assert await database.run_read(lambda _reader: threading.get_ident()) == loop_thread
 
 
 @sqlite_only
@@ -62,21 +67,22 @@ async def test_one_function_reads_one_snapshot(database: Database) -> None:
     path = database.engine.url.database
     assert path is not None
 
-    def read_twice(connection: Connection) -> tuple[list[str], list[str]]:
-        before = project_names(connection)
+    def read_twice(reader: Reader) -> tuple[list[str], list[str]]:
+        before = project_names(reader)
         with sqlite3.connect(path, isolation_level=None) as other_process:
             other_process.execute("UPDATE projects SET name = 'Renamed'")
-        return before, project_names(connection)
+        return before, project_names(reader)
 
     assert await database.run_read(read_twice) == (["Website"], ["Website"])
     assert await database.run_read(project_names) == ["Renamed"]
 
 
 @sqlite_only
-async def test_reads_do_not_write(database: Database) -> None:
-    def try_to_write(connection: Connection) -> None:
-        connection.execute(update(Project).values(name="x"))
+async def test_reads_cannot_write(database: Database) -> None:
+    def try_to_write(reader: Reader) -> None:
+        reader.driver_connection.execute("UPDATE projects SET name = 'x'")
 
     await add_project(database, "WEB", "Website")
-    await database.run_read(try_to_write)  # rolled back when the connection goes back
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await database.run_read(try_to_write)
     assert await database.run_read(project_names) == ["Website"]
