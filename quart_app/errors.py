@@ -10,10 +10,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from quart import Quart, Response, jsonify, render_template, request
+from quart import Quart, Response, jsonify, request
 from quart_schema import RequestSchemaValidationError
 from werkzeug.exceptions import HTTPException
 
+from quart_app.rendering import render_template
 from quart_app.services.errors import (
     ConflictError,
     ForbiddenError,

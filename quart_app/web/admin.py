@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, abort, flash, redirect, render_template, request, url_for
+from quart import Blueprint, abort, flash, redirect, request, url_for
 
 from quart_app.db import get_session
+from quart_app.rendering import render_template
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import admin
 from quart_app.services.errors import ServiceError

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from quart import Blueprint, current_app, flash, redirect, request, url_for
 
 from quart_app.db import get_session
 from quart_app.errors import APIError
 from quart_app.mail import base_url, commit_and_send
+from quart_app.rendering import render_template
 from quart_app.security.auth import (
     clear_auth_cookie,
     current_auth,

@@ -8,11 +8,12 @@ from functools import wraps
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
-from quart import Response, redirect, render_template, request, url_for
+from quart import Response, redirect, request, url_for
 from werkzeug.wrappers.response import Response as WerkzeugResponse
 
 from quart_app.db import get_session, run_read
 from quart_app.models import User
+from quart_app.rendering import render_template
 from quart_app.security.auth import current_user, current_user_in
 from quart_app.services.access import ProjectAccess, find_project, load_project
 from quart_app.services.errors import (

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, request, url_for
 
 from quart_app.db import get_session, run_read
 from quart_app.markdown import render_markdown
 from quart_app.models import CloseReason, Issue, IssueState, Role
+from quart_app.rendering import render_template
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import (
     comments,

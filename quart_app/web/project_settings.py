@@ -6,11 +6,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, request, url_for
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.db import get_session
 from quart_app.models import Project, Role
+from quart_app.rendering import render_template
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import labels, members, milestones, projects
 from quart_app.services.access import ProjectAccess

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from quart import Blueprint, flash, redirect, render_template, request, url_for
+from quart import Blueprint, flash, redirect, request, url_for
 
 from quart_app.db import get_session, run_read
 from quart_app.models import Visibility
+from quart_app.rendering import render_template
 from quart_app.security.auth import current_user, current_user_in
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import events, issue_lists, labels, milestones, projects

@@ -1,14 +1,17 @@
-"""What templates get: context processors (every one async, so no render waits for a thread)
-and the helpers that build HTML in Python."""
+"""How pages render: synchronously (quart_app/rendering.py), with every context processor
+async (so no render waits for a thread), and the helpers that build HTML in Python."""
 
 from __future__ import annotations
 
 import inspect
 
 import pytest
+import quart
+from jinja2 import Environment
 from quart import Quart, render_template_string
 
 from quart_app.models import User
+from quart_app.rendering import render_template, synchronous_environment
 from quart_app.services.issue_view import Member
 from quart_app.web.templating import member_options
 
@@ -44,3 +47,30 @@ def test_the_assignee_options_escape_names_and_skip_the_assigned() -> None:
         '<option value="eve">&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co'
         " (@eve)</option>"
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "context"),
+    [("error.html", {"status": 404, "message": "No <such> page"}), ("docs.html", {})],
+)
+async def test_a_page_renders_as_quart_s_async_rendering_would(
+    app: Quart, template: str, context: dict[str, object]
+) -> None:
+    async with app.test_request_context("/docs"):
+        ours = await render_template(template, **context)
+        quarts = await quart.render_template(template, **context)
+    assert ours == quarts
+    assert "&lt;such&gt;" in ours or template != "error.html"
+
+
+async def test_nothing_a_template_can_call_is_async(app: Quart) -> None:
+    """The synchronous renderer would print a coroutine where an async global or filter ran."""
+    environment: Environment = synchronous_environment(app)
+    assert not environment.is_async
+    callables = {**environment.globals, **environment.filters, **environment.tests}
+    async with app.test_request_context("/"):  # g and request are proxies to the request's
+        asynchronous = sorted(
+            name for name, function in callables.items() if inspect.iscoroutinefunction(function)
+        )
+    assert "csrf_token" in callables
+    assert asynchronous == []
