@@ -31,8 +31,16 @@ CSRF_MESSAGE = "This form has expired or did not come from this site: reload the
 
 
 def csrf_token() -> str:
-    """The token for forms and scripts on this page (a template global)."""
-    return _sign(_binding(create_seed=True))
+    """The token for forms and scripts on this page (a template global).
+
+    Signed once per request and binding: the issue page has a form for every comment.
+    """
+    binding = _binding(create_seed=True)
+    signed: dict[str | None, str] = g.setdefault("csrf_tokens", {})
+    token = signed.get(binding)
+    if token is None:
+        token = signed[binding] = _sign(binding)
+    return token
 
 
 def _binding(*, create_seed: bool = False) -> str | None:

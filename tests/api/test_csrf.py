@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from quart import Quart, Response
+from quart import Quart, Response, g
 from quart.typing import TestClientProtocol as Client
 
+from quart_app.security import csrf
+from quart_app.security.auth import Auth
 from tests.api.helpers import PASSWORD, AccountActions, SignedIn, error_code
 
 pytestmark = pytest.mark.integration
@@ -188,3 +190,19 @@ async def test_convention_every_unsafe_route_refuses_a_cross_site_request(
         if not await refused_as_csrf(response):
             unprotected.append(f"{method} {path} ({endpoint}) -> {response.status_code}")
     assert not unprotected, "cross-site writes that got through:\n" + "\n".join(unprotected)
+
+
+async def test_a_page_s_token_follows_the_session_it_is_signed_for(app: Quart) -> None:
+    """Tokens are signed once per request, per binding: one page gets one token, and a request
+    whose session changes (signing in) gets the new session's token, never the old one's."""
+    seed_cookie = {"Cookie": f"{app.config['CSRF_COOKIE_NAME']}=seed-1"}
+    async with app.test_request_context("/", headers=seed_cookie):
+        anonymous = csrf.csrf_token()
+        assert csrf.csrf_token() == anonymous
+        g.auth = Auth(session_token="session-1")
+        signed_in = csrf.csrf_token()
+        assert signed_in != anonymous
+        assert csrf.csrf_token() == signed_in
+    async with app.test_request_context("/"):
+        g.auth = Auth(session_token="session-1")
+        assert csrf.csrf_token() == signed_in  # the same session, another request
