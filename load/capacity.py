@@ -58,6 +58,7 @@ def wrk_scripts(credentials: dict[str, Any], cookie: str) -> dict[Goal, str]:
     """The wrk Lua script that measures each goal's endpoint."""
     user, project = member_and_project(credentials)
     key, count = project["key"], project["issues"]
+    creates_in = project_for_creates(credentials, user, key)
     token = f'wrk.headers["Authorization"] = "Bearer {user["token"]}"\n'
     random_issue = f'"/projects/{key}/issues/" .. math.random(1, {count})'
     random_page = f'"/api/v1/projects/{key}/issues?per_page=25&page=" .. math.random(1, 20)'
@@ -67,8 +68,19 @@ def wrk_scripts(credentials: dict[str, Any], cookie: str) -> dict[Goal, str]:
         ISSUE_PAGE: f'wrk.headers["Cookie"] = "{cookie}"\n' + _requests(random_issue),
         CREATE_ISSUE: token + 'wrk.method = "POST"\nwrk.headers["Content-Type"] = '
         '"application/json"\nwrk.body = \'{"title": "Created by wrk", "body": "A **load** '
-        "test issue.\"}'\n" + f'wrk.path = "/api/v1/projects/{key}/issues"\n',
+        "test issue.\"}'\n" + f'wrk.path = "/api/v1/projects/{creates_in}/issues"\n',
     }
+
+
+def project_for_creates(credentials: dict[str, Any], user: dict[str, Any], listed: str) -> str:
+    """Another of the member's projects, the smallest, for the create target.
+
+    Creates go elsewhere so that every repetition reads the same data: in the listed project,
+    each create run added ~2,300 open issues to the list the next repetition measured.
+    """
+    sizes = {project["key"]: project["issues"] for project in credentials["projects"]}
+    others = [key for key in user["projects"] if key != listed]
+    return min(others, key=lambda key: (sizes[key], key)) if others else listed
 
 
 def _requests(path_expression: str) -> str:
