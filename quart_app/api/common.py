@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from quart import request
 from quart_schema import document_response
 
@@ -75,13 +75,19 @@ class UserRef(BaseModel):
     """Someone, as other people see them; null where the account was deleted."""
 
     username: str
-    display_name: str
+    display_name: str = Field(description="the username when they gave no name")
+
+    @model_validator(mode="after")
+    def name_them(self) -> UserRef:
+        if not self.display_name:
+            self.display_name = self.username
+        return self
 
     @classmethod
     def of(cls, user: User | None) -> UserRef | None:
         if user is None:
             return None
-        return cls(username=user.username, display_name=user.display_name or user.username)
+        return cls(username=user.username, display_name=user.display_name)
 
 
 class PageQuery(RequestModel):

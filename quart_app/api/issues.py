@@ -179,9 +179,9 @@ def issue_response(issue: Issue, status: int = 200) -> IssueResponse:
 async def list_issues(key: str, query_args: IssueQuery) -> tuple[IssuePage, int, dict[str, str]]:
     """Find issues: filters combine (all given labels); `q` searches title, body, comments."""
     access = await project_for_reading(key)
-    page = await run_read(issue_lists.list_project_issues, access, query_args.filters())
-    items = [IssueSummaryOut.of(issue) for issue in page.items]
-    return page_response(IssuePage, items, page)
+    filters = query_args.filters()
+    page = await run_read(issue_lists.list_project_issue_summaries, access, filters)
+    return page_response(IssuePage, page.items, page)  # plain data: validated in one pass
 
 
 @blueprint.get("/issues")

@@ -59,6 +59,10 @@ class Columns(Generic[M]):
         source = self.model if entity is None else entity
         return [getattr(source, key).label(self.prefix + key) for key in self._keys]
 
+    def values(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """The row's values of these columns, by attribute name (plain data, no object)."""
+        return {key: row[label] for key, label in self._labels}
+
     def build(self, row: Mapping[str, Any]) -> M:
         """The object from a row holding ``select()``'s columns."""
         # As the ORM's own loading does: no constructor, no attribute events, and the identity
@@ -66,7 +70,7 @@ class Columns(Generic[M]):
         # Relationships stay out of the instance's dict: reading one raises, as when detached.
         instance: M = self._manager.new_instance()
         state = attributes.instance_state(instance)
-        values = {key: row[label] for key, label in self._labels}
+        values = self.values(row)
         state.dict.update(values)
         primary_key = tuple(values[key] for key in self._primary_key)
         state.key = self._mapper.identity_key_from_primary_key(primary_key)

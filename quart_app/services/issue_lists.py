@@ -88,11 +88,25 @@ def list_project_issues(
     reader: Reader, access: ProjectAccess, filters: IssueFilters
 ) -> Page[Issue]:
     """A page of the project's issues: synchronous Core, run it with ``db.run_read``."""
+    statements = _statements_for(reader, access, filters)
+    return issue_rows.issue_page(reader, access, statements, filters.page)
+
+
+def list_project_issue_summaries(
+    reader: Reader, access: ProjectAccess, filters: IssueFilters
+) -> Page[issue_rows.IssueSummary]:
+    """The same page as plain data, for the API (see ``issue_rows.issue_summaries``)."""
+    statements = _statements_for(reader, access, filters)
+    return issue_rows.issue_summaries(reader, access, statements, filters.page)
+
+
+def _statements_for(
+    reader: Reader, access: ProjectAccess, filters: IssueFilters
+) -> issue_rows.PageStatements:
     user_id = access.user.id if access.user is not None else None
-    statements = _project_list_statements(
+    return _project_list_statements(
         reader.dialect.name, access.project.id, user_id, replace(filters, page=PageRequest())
     )
-    return issue_rows.issue_page(reader, access, statements, filters.page)
 
 
 @functools.lru_cache(maxsize=256)

@@ -21,6 +21,7 @@ from quart_app.models.rows import Columns, set_loaded
 from quart_app.reads import Query, Reader, Row
 from quart_app.services.access import ProjectAccess
 from quart_app.services.errors import NotFoundError
+from quart_app.services.labels import scope_of
 from quart_app.services.pagination import Page, PageRequest
 
 # What a page or the API shows of a person (templating.person, api.common.UserRef).
@@ -34,6 +35,12 @@ AUTHOR_COLUMNS = Columns(User, "author_", only=SHOWN_OF_A_PERSON)
 MILESTONE_COLUMNS = Columns(Milestone, "milestone_", only=("id", "title"))
 LABEL_COLUMNS = Columns(Label, "label_")
 ASSIGNEE_COLUMNS = Columns(User, "assignee_", only=SHOWN_OF_A_PERSON)
+# An issue in a list as plain data: its listed columns by attribute name, and "project" (the
+# key), "key" ("WEB-42"), "author" and "assignees" (id, username, display_name), "milestone"
+# (id, title), "labels" (every column, and "scope").
+IssueSummary = dict[str, Any]
+
+
 # An alias: list filters name users in subqueries of their own ("assignee=ada").
 Author = aliased(User, name="author")
 
@@ -90,11 +97,22 @@ def page_statements(
     # Counted without the joins: SQLite then counts from an index alone (0.2 ms, not 4.5 ms
     # for 3,500 open issues).
     matching = select(Issue.id).where(conditions).subquery()
-    page = _with_author_and_milestone(LISTED_ISSUE_COLUMNS).where(conditions).order_by(*order)
-    return PageStatements(
-        count=Query(select(func.count()).select_from(matching)),
-        page=Query(page.limit(bindparam("limit")).offset(bindparam("offset"))),
+    # The page's ids first, then their rows: OFFSET then skips index entries, not joined rows
+    # (page 20 of a list: 0.44 ms -> 0.12 ms on SQLite, and deeper pages cost the same).
+    window = (
+        select(Issue.id)
+        .where(conditions)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery("page")
     )
+    page = (
+        _with_author_and_milestone(LISTED_ISSUE_COLUMNS)
+        .join(window, window.c.id == Issue.id)
+        .order_by(*order)
+    )
+    return PageStatements(count=Query(select(func.count()).select_from(matching)), page=Query(page))
 
 
 def issue_page(
@@ -107,6 +125,56 @@ def issue_page(
     return Page(items=items, total=total, request=request)
 
 
+def issue_summaries(
+    reader: Reader, access: ProjectAccess, statements: PageStatements, request: PageRequest
+) -> Page[IssueSummary]:
+    """A page of a list as plain data (see ``IssueSummary``): ``issue_page`` without objects.
+
+    For the API, whose response model validates plain data in one pass: building ~75 detached
+    objects per page and reading them back took half of a list request (docs/performance.md).
+    """
+    total = int(reader.scalar(statements.count))
+    rows = reader.all(statements.page, limit=request.per_page, offset=request.offset)
+    labels, assignees = _labels_and_assignees(reader, [row["issue_id"] for row in rows])
+    key = access.project.key
+    items = []
+    for row in rows:
+        issue = LISTED_ISSUE_COLUMNS.values(row)
+        issue_id = issue["id"]
+        issue.update(
+            project=key, key=f"{key}-{issue['number']}", author=_person(AUTHOR_COLUMNS, row),
+            milestone=MILESTONE_COLUMNS.values(row) if row["milestone_id"] is not None else None,
+            labels=[_label(label) for label in labels[issue_id]],
+            assignees=[_person(ASSIGNEE_COLUMNS, person) for person in assignees[issue_id]],
+        )  # fmt: skip
+        items.append(issue)
+    return Page(items=items, total=total, request=request)
+
+
+def _person(columns: Columns[User], row: Row) -> dict[str, Any] | None:
+    return columns.values(row) if row[columns.prefix + "id"] is not None else None
+
+
+def _label(row: Row) -> dict[str, Any]:
+    label = LABEL_COLUMNS.values(row)
+    label["scope"] = scope_of(label["name"])
+    return label
+
+
+def _labels_and_assignees(
+    reader: Reader, issue_ids: list[int]
+) -> tuple[defaultdict[int, list[Row]], defaultdict[int, list[Row]]]:
+    """The label rows and the assignee rows of these issues, by issue id (two statements)."""
+    labels: defaultdict[int, list[Row]] = defaultdict(list)
+    assignees: defaultdict[int, list[Row]] = defaultdict(list)
+    if issue_ids:
+        for row in reader.all(LABELS_OF, issue_ids=issue_ids):
+            labels[row["issue_id"]].append(row)
+        for row in reader.all(ASSIGNEES_OF, issue_ids=issue_ids):
+            assignees[row["issue_id"]].append(row)
+    return labels, assignees
+
+
 def _complete(
     reader: Reader, access: ProjectAccess, issue_columns: Columns[Issue], rows: Sequence[Row]
 ) -> list[Issue]:
@@ -114,17 +182,19 @@ def _complete(
     if not rows:
         return []
     issues = [issue_columns.build(row) for row in rows]
-    ids = [issue.id for issue in issues]
-    labels: defaultdict[int, list[Label]] = defaultdict(list)
-    for label_row in reader.all(LABELS_OF, issue_ids=ids):
-        labels[label_row["issue_id"]].append(LABEL_COLUMNS.build(label_row))
-    assignees: defaultdict[int, list[User]] = defaultdict(list)
-    for user_row in reader.all(ASSIGNEES_OF, issue_ids=ids):
-        assignees[user_row["issue_id"]].append(ASSIGNEE_COLUMNS.build(user_row))
+    label_rows, assignee_rows = _labels_and_assignees(reader, [issue.id for issue in issues])
+    labels: dict[int, list[Label]] = {
+        issue_id: [LABEL_COLUMNS.build(row) for row in found]
+        for issue_id, found in label_rows.items()
+    }
+    assignees: dict[int, list[User]] = {
+        issue_id: [ASSIGNEE_COLUMNS.build(row) for row in found]
+        for issue_id, found in assignee_rows.items()
+    }
     for issue, row in zip(issues, rows, strict=True):
         set_loaded(
             issue, project=access.project, author=AUTHOR_COLUMNS.build_optional(row),
-            milestone=MILESTONE_COLUMNS.build_optional(row), labels=labels[issue.id],
-            assignees=assignees[issue.id],
+            milestone=MILESTONE_COLUMNS.build_optional(row), labels=labels.get(issue.id, []),
+            assignees=assignees.get(issue.id, []),
         )  # fmt: skip
     return issues
