@@ -235,7 +235,8 @@ async def create_issue(key: str, data: IssueCreate) -> IssueResponse:
 async def get_issue(key: str, number: int) -> IssueResponse:
     """One issue with its rendered body; the ETag header is its version."""
     access = await project_for_reading(key)
-    return issue_response(await run_read(issue_rows.find_issue, access, number))
+    issue = await run_read(issue_rows.find_issue_data, access, number)  # plain data
+    return IssueOut.model_validate(issue), 200, etag_header(issue["version"])
 
 
 @blueprint.patch(ISSUE)

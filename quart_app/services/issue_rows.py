@@ -35,9 +35,9 @@ AUTHOR_COLUMNS = Columns(User, "author_", only=SHOWN_OF_A_PERSON)
 MILESTONE_COLUMNS = Columns(Milestone, "milestone_", only=("id", "title"))
 LABEL_COLUMNS = Columns(Label, "label_")
 ASSIGNEE_COLUMNS = Columns(User, "assignee_", only=SHOWN_OF_A_PERSON)
-# An issue in a list as plain data: its listed columns by attribute name, and "project" (the
-# key), "key" ("WEB-42"), "author" and "assignees" (id, username, display_name), "milestone"
-# (id, title), "labels" (every column, and "scope").
+# An issue as plain data: its columns by attribute name (a list's: no bodies), and "project"
+# (the key), "key" ("WEB-42"), "author" and "assignees" (id, username, display_name),
+# "milestone" (id, title), "labels" (every column, and "scope").
 IssueSummary = dict[str, Any]
 
 
@@ -135,11 +135,26 @@ def issue_summaries(
     """
     total = int(reader.scalar(statements.count))
     rows = reader.all(statements.page, limit=request.per_page, offset=request.offset)
+    items = _summaries(reader, access, LISTED_ISSUE_COLUMNS, rows)
+    return Page(items=items, total=total, request=request)
+
+
+def find_issue_data(reader: Reader, access: ProjectAccess, number: int) -> IssueSummary:
+    """Issue ``number`` as plain data, with its body (``find_issue`` without objects)."""
+    row = reader.first(ONE_ISSUE, project_id=access.project.id, number=number)
+    if row is None:
+        raise NotFoundError(f"{access.project.key} has no issue #{number}.")
+    return _summaries(reader, access, ISSUE_COLUMNS, [row])[0]
+
+
+def _summaries(
+    reader: Reader, access: ProjectAccess, issue_columns: Columns[Issue], rows: Sequence[Row]
+) -> list[IssueSummary]:
     labels, assignees = _labels_and_assignees(reader, [row["issue_id"] for row in rows])
     key = access.project.key
     items = []
     for row in rows:
-        issue = LISTED_ISSUE_COLUMNS.values(row)
+        issue = issue_columns.values(row)
         issue_id = issue["id"]
         issue.update(
             project=key, key=f"{key}-{issue['number']}", author=_person(AUTHOR_COLUMNS, row),
@@ -148,7 +163,7 @@ def issue_summaries(
             assignees=[_person(ASSIGNEE_COLUMNS, person) for person in assignees[issue_id]],
         )  # fmt: skip
         items.append(issue)
-    return Page(items=items, total=total, request=request)
+    return items
 
 
 def _person(columns: Columns[User], row: Row) -> dict[str, Any] | None:

@@ -1,14 +1,15 @@
-"""The API's list reads plain data (issue_rows.issue_summaries), the pages read objects
-(issue_rows.issue_page): one list, both ways, must give the API the same answer."""
+"""The API reads plain data (issue_rows.issue_summaries, find_issue_data), the pages read
+objects (issue_page, find_issue): both ways must give the API the same answer."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from quart_app.api.issues import IssueSummaryOut
+from quart_app.api.issues import IssueOut, IssueSummaryOut
 from quart_app.models import Project, Role, User, utcnow
-from quart_app.services import issue_lists
+from quart_app.services import issue_lists, issue_rows
+from quart_app.services.errors import NotFoundError
 from quart_app.services.issue_lists import IssueFilters
 from quart_app.services.issues import create_issue
 from quart_app.services.labels import create_label
@@ -57,3 +58,26 @@ async def test_plain_summaries_answer_as_the_objects_do(session: AsyncSession) -
     assert [person.display_name for person in everything.assignees] == ["Ada L.", "bob"]
     assert everything.milestone is not None and everything.milestone.title == "v1"
     assert seen[0].author is not None and seen[0].author.display_name == "bob"
+
+
+async def test_one_issue_as_plain_data_answers_as_its_object_does(session: AsyncSession) -> None:
+    ada = User(username="ada", display_name="", email="ada@example.com", password_hash="x")
+    ada.email_verified_at = utcnow()
+    project = Project(key="WEB", name="Website")
+    session.add_all([ada, project])
+    await session.flush()
+    await add_member(session, project, ada, Role.OWNER)
+    owner = acting_as(project, ada)
+    await create_label(session, owner, name="area/api")
+    issue = await create_issue(
+        session, owner, title="Slow", body="It **is**", labels=["area/api"], assignees=["ada"]
+    )
+    await session.commit()
+
+    plain = await run_sync_read(session, issue_rows.find_issue_data, owner, issue.number)
+    found = await run_sync_read(session, issue_rows.find_issue, owner, issue.number)
+
+    assert IssueOut.model_validate(plain) == IssueOut.of(found)
+    assert plain["body_html"] == "<p>It <strong>is</strong></p>\n"
+    with pytest.raises(NotFoundError, match="WEB has no issue #99"):
+        await run_sync_read(session, issue_rows.find_issue_data, owner, 99)
