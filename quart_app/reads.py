@@ -44,7 +44,8 @@ class _Plan:
     sql: str
     arguments: tuple[_Argument, ...]
     keys: tuple[str, ...]
-    processors: tuple[Processor | None, ...] | None  # None when no value needs converting
+    # The columns whose values need converting (SQLite's dates, enums), by position.
+    conversions: tuple[tuple[int, Processor], ...]
 
     def parameters(self, values: Mapping[str, Any]) -> tuple[Any, ...]:
         ordered = []
@@ -59,12 +60,15 @@ class _Plan:
         return tuple(ordered)
 
     def row(self, values: Any) -> Row:
-        if self.processors is None:
-            return dict(zip(self.keys, values, strict=True))
-        return {
-            key: value if process is None else process(value)
-            for key, process, value in zip(self.keys, self.processors, values, strict=True)
-        }
+        return dict(zip(self.keys, self.converted(values), strict=True))
+
+    def converted(self, values: Any) -> Any:
+        if not self.conversions:
+            return values
+        values = list(values)
+        for position, process in self.conversions:
+            values[position] = process(values[position])
+        return values
 
 
 @dataclass(frozen=True)
@@ -129,14 +133,14 @@ class Query:
             else:
                 constant = state.parameters[name]
                 arguments.append(_Argument(None, constant=_converted(processor, constant)))
-        processors = tuple(
+        processors = [
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in self.statement.selected_columns
+        ]
+        conversions = tuple(
+            (position, process) for position, process in enumerate(processors) if process
         )
-        return _Plan(
-            sql=state.statement, arguments=tuple(arguments), keys=self.keys,
-            processors=processors if any(processors) else None,
-        )  # fmt: skip
+        return _Plan(state.statement, tuple(arguments), self.keys, conversions)
 
 
 def _bind_processor(type_: TypeEngine[Any], dialect: Dialect) -> Processor | None:
@@ -162,6 +166,11 @@ class Reader:
     def all(self, query: Query, /, **values: Any) -> list[Row]:
         plan = query.plan(self.dialect, values)
         return [plan.row(row) for row in self._fetch(plan, values)]
+
+    def tuples(self, query: Query, /, **values: Any) -> list[Any]:
+        """The rows as sequences in the statement's column order: no dict for each row."""
+        plan = query.plan(self.dialect, values)
+        return [plan.converted(row) for row in self._fetch(plan, values)]
 
     def first(self, query: Query, /, **values: Any) -> Row | None:
         plan = query.plan(self.dialect, values)

@@ -105,7 +105,7 @@ def issue_view(
         MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
         for row in reader.all(OPEN_MILESTONES, project=project)
     ]
-    members = [Member(**row) for row in reader.all(MEMBERS, project=project)]
+    members = [Member._make(row) for row in reader.tuples(MEMBERS, project=project)]
     return IssueView(issue, timeline, comments, view.live_after, members, labels, milestones)
 
 

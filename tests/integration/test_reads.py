@@ -71,9 +71,11 @@ async def test_rows_are_what_sqlalchemy_gives(
     query = Query(statement)
 
     rows = await database.run_read(lambda reader: reader.all(query))
+    tuples = await database.run_read(lambda reader: reader.tuples(query))
 
     assert rows == expected
     assert rows and all(row.keys() == expected[0].keys() for row in rows)
+    assert [tuple(row) for row in tuples] == [tuple(row.values()) for row in expected]
 
 
 async def test_in_lists_of_every_length(database: Database, session: AsyncSession) -> None:
