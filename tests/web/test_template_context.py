@@ -12,8 +12,9 @@ from quart import Quart, render_template_string
 
 from quart_app.models import User
 from quart_app.rendering import render_template, synchronous_environment
+from quart_app.security.csrf import csrf_token
 from quart_app.services.issue_view import Member
-from quart_app.web.templating import member_options
+from quart_app.web.templating import avatar, avatar_colour, csrf_field, member_options
 
 pytestmark = pytest.mark.web
 
@@ -74,3 +75,15 @@ async def test_nothing_a_template_can_call_is_async(app: Quart) -> None:
         )
     assert "csrf_token" in callables
     assert asynchronous == []
+
+
+async def test_avatars_and_csrf_fields_are_built_escaped(app: Quart) -> None:
+    someone = Member(7, "o-brien", "<b>O'Brien</b> Jr")
+    assert str(avatar(someone, size="small")) == (
+        f'<span class="avatar avatar-{avatar_colour(someone)} avatar-small" aria-hidden="true">'
+        "&lt;J</span>"
+    )
+    assert str(avatar(None)) == '<span class="avatar avatar-0" aria-hidden="true">?</span>'
+    async with app.test_request_context("/"):
+        token = csrf_token()
+        assert str(csrf_field()) == f'<input type="hidden" name="csrf_token" value="{token}">'
