@@ -257,7 +257,10 @@ def markdown(
         "(`quart_app serve` settings: uvloop, one SO_REUSEPORT socket per worker, access log on). "
         "Ratio = the target's rps / the bare Quart ceiling's rps, measured in the same run.",
         "",
-        "Command: `" + " ".join(["python", "load/capacity.py", *sys.argv[1:]]) + "`",
+        "Command: `"
+        + " ".join(["python", "load/capacity.py", *_portable(sys.argv[1:])])
+        + "`"
+        + (" (D: the folder of the datasets)" if "--data" in sys.argv else ""),
         "",
     ]
     goal_of = {goal.name: goal for goal in goals}
@@ -284,6 +287,14 @@ def markdown(
     lines += ["## Verdict", ""]
     lines += [f"- MISSED: {problem}" for problem in found] or ["- every target met"]
     return "\n".join(lines) + "\n"
+
+
+def _portable(arguments: list[str]) -> list[str]:
+    """The command's arguments without this machine's paths: --data's folder becomes D."""
+    return [
+        "D" if index and arguments[index - 1] == "--data" else argument
+        for index, argument in enumerate(arguments)
+    ]
 
 
 def main() -> int:

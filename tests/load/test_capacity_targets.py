@@ -35,3 +35,8 @@ def test_a_member_of_one_project_creates_in_it() -> None:
     scripts = capacity.wrk_scripts(data, cookie="c=1")
 
     assert 'wrk.path = "/api/v1/projects/WEB/issues"' in scripts[capacity.CREATE_ISSUE]
+
+
+def test_the_report_s_command_names_no_folder_of_this_machine() -> None:
+    arguments = ["--name", "run", "--data", "/home/me/datasets", "--reps", "3"]
+    assert capacity._portable(arguments) == ["--name", "run", "--data", "D", "--reps", "3"]
