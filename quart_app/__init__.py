@@ -43,7 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Quart:
     app.register_blueprint(health.blueprint)
     api.init_app(app)
     web.init_app(app)
-    templating.drop_sync_context_processors(app)  # after every blueprint
+    templating.drop_flask_context_processors(app)  # after every blueprint
 
     @app.before_serving
     async def refuse_outdated_schema() -> None:

@@ -7,6 +7,7 @@ import inspect
 
 import pytest
 import quart
+from flask.templating import _default_template_ctx_processor as flask_default_processor
 from jinja2 import Environment
 from quart import Quart, render_template_string
 
@@ -14,7 +15,13 @@ from quart_app.models import User
 from quart_app.rendering import render_template, synchronous_environment
 from quart_app.security.csrf import csrf_token
 from quart_app.services.issue_view import Member
-from quart_app.web.templating import avatar, avatar_colour, csrf_field, member_options
+from quart_app.web.templating import (
+    avatar,
+    avatar_colour,
+    csrf_field,
+    drop_flask_context_processors,
+    member_options,
+)
 
 pytestmark = pytest.mark.web
 
@@ -87,3 +94,17 @@ async def test_avatars_and_csrf_fields_are_built_escaped(app: Quart) -> None:
     async with app.test_request_context("/"):
         token = csrf_token()
         assert str(csrf_field()) == f'<input type="hidden" name="csrf_token" value="{token}">'
+
+
+def test_only_flask_s_own_processor_is_dropped(app: Quart) -> None:
+    """A synchronous processor of ours is kept (and fails the test above), never lost."""
+
+    def ours() -> dict[str, str]:
+        return {"x": "y"}
+
+    app.template_context_processors["web_issues"].append(flask_default_processor)
+    app.template_context_processors["web_issues"].append(ours)
+
+    drop_flask_context_processors(app)
+
+    assert app.template_context_processors["web_issues"] == [ours]
