@@ -63,6 +63,10 @@ class Columns(Generic[M]):
         """The row's values of these columns, by attribute name (plain data, no object)."""
         return {key: row[label] for key, label in self._labels}
 
+    def values_optional(self, row: Mapping[str, Any]) -> dict[str, Any] | None:
+        """None when an outer join found nothing (the primary key is NULL)."""
+        return None if self._missing(row) else self.values(row)
+
     def build(self, row: Mapping[str, Any]) -> M:
         """The object from a row holding ``select()``'s columns."""
         # As the ORM's own loading does: no constructor, no attribute events, and the identity
@@ -78,7 +82,10 @@ class Columns(Generic[M]):
 
     def build_optional(self, row: Mapping[str, Any]) -> M | None:
         """None when an outer join found nothing (the primary key is NULL)."""
-        return None if row[self.prefix + "id"] is None else self.build(row)
+        return None if self._missing(row) else self.build(row)
+
+    def _missing(self, row: Mapping[str, Any]) -> bool:
+        return all(row[self.prefix + key] is None for key in self._primary_key)
 
 
 def set_loaded(instance: Base, **related: Any) -> None:

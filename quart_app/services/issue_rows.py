@@ -39,8 +39,6 @@ ASSIGNEE_COLUMNS = Columns(User, "assignee_", only=SHOWN_OF_A_PERSON)
 # (the key), "key" ("WEB-42"), "author" and "assignees" (id, username, display_name),
 # "milestone" (id, title), "labels" (every column, and "scope").
 IssueSummary = dict[str, Any]
-
-
 # An alias: list filters name users in subqueries of their own ("assignee=ada").
 Author = aliased(User, name="author")
 
@@ -76,10 +74,19 @@ ASSIGNEES_OF = Query(
 
 def find_issue(reader: Reader, access: ProjectAccess, number: int) -> Issue:
     """Issue ``number`` of the project with its author, milestone, labels and assignees."""
+    return _complete(reader, access, ISSUE_COLUMNS, [_issue_row(reader, access, number)])[0]
+
+
+def find_issue_data(reader: Reader, access: ProjectAccess, number: int) -> IssueSummary:
+    """Issue ``number`` as plain data, with its body (``find_issue`` without objects)."""
+    return _summaries(reader, access, ISSUE_COLUMNS, [_issue_row(reader, access, number)])[0]
+
+
+def _issue_row(reader: Reader, access: ProjectAccess, number: int) -> Row:
     row = reader.first(ONE_ISSUE, project_id=access.project.id, number=number)
     if row is None:
         raise NotFoundError(f"{access.project.key} has no issue #{number}.")
-    return _complete(reader, access, ISSUE_COLUMNS, [row])[0]
+    return row
 
 
 @dataclass(frozen=True)
@@ -119,8 +126,7 @@ def issue_page(
     reader: Reader, access: ProjectAccess, statements: PageStatements, request: PageRequest
 ) -> Page[Issue]:
     """A page of a list with the total count: four statements whatever the page size."""
-    total = int(reader.scalar(statements.count))
-    rows = reader.all(statements.page, limit=request.per_page, offset=request.offset)
+    total, rows = _page_rows(reader, statements, request)
     items = _complete(reader, access, LISTED_ISSUE_COLUMNS, rows)
     return Page(items=items, total=total, request=request)
 
@@ -133,18 +139,16 @@ def issue_summaries(
     For the API, whose response model validates plain data in one pass: building ~75 detached
     objects per page and reading them back took half of a list request (docs/performance.md).
     """
-    total = int(reader.scalar(statements.count))
-    rows = reader.all(statements.page, limit=request.per_page, offset=request.offset)
+    total, rows = _page_rows(reader, statements, request)
     items = _summaries(reader, access, LISTED_ISSUE_COLUMNS, rows)
     return Page(items=items, total=total, request=request)
 
 
-def find_issue_data(reader: Reader, access: ProjectAccess, number: int) -> IssueSummary:
-    """Issue ``number`` as plain data, with its body (``find_issue`` without objects)."""
-    row = reader.first(ONE_ISSUE, project_id=access.project.id, number=number)
-    if row is None:
-        raise NotFoundError(f"{access.project.key} has no issue #{number}.")
-    return _summaries(reader, access, ISSUE_COLUMNS, [row])[0]
+def _page_rows(
+    reader: Reader, statements: PageStatements, request: PageRequest
+) -> tuple[int, list[Row]]:
+    total = int(reader.scalar(statements.count))
+    return total, reader.all(statements.page, limit=request.per_page, offset=request.offset)
 
 
 def _summaries(
@@ -157,17 +161,14 @@ def _summaries(
         issue = issue_columns.values(row)
         issue_id = issue["id"]
         issue.update(
-            project=key, key=f"{key}-{issue['number']}", author=_person(AUTHOR_COLUMNS, row),
-            milestone=MILESTONE_COLUMNS.values(row) if row["milestone_id"] is not None else None,
+            project=key, key=f"{key}-{issue['number']}",
+            author=AUTHOR_COLUMNS.values_optional(row),
+            milestone=MILESTONE_COLUMNS.values_optional(row),
             labels=[_label(label) for label in labels[issue_id]],
-            assignees=[_person(ASSIGNEE_COLUMNS, person) for person in assignees[issue_id]],
+            assignees=[ASSIGNEE_COLUMNS.values(person) for person in assignees[issue_id]],
         )  # fmt: skip
         items.append(issue)
     return items
-
-
-def _person(columns: Columns[User], row: Row) -> dict[str, Any] | None:
-    return columns.values(row) if row[columns.prefix + "id"] is not None else None
 
 
 def _label(row: Row) -> dict[str, Any]:

@@ -95,17 +95,17 @@ def issue_view(
 ) -> IssueView:
     issue = find_issue(reader, access, number)
     timeline, comments = issue_timeline(reader, issue.id, request)
-    project = access.project.id
-    latest = reader.scalar(LATEST_EVENT, project=project)
+    project_id = access.project.id
+    latest = reader.scalar(LATEST_EVENT, project=project_id)
     view = IssueView(issue, timeline, comments, live_after=int(latest or 0))
     if not access.has_role(Role.MAINTAINER):
         return view
-    labels = [LABEL_COLUMNS.build(row) for row in reader.all(LABELS, project=project)]
+    labels = [LABEL_COLUMNS.build(row) for row in reader.all(LABELS, project=project_id)]
     milestones = [
         MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
-        for row in reader.all(OPEN_MILESTONES, project=project)
+        for row in reader.all(OPEN_MILESTONES, project=project_id)
     ]
-    members = [Member._make(row) for row in reader.tuples(MEMBERS, project=project)]
+    members = [Member._make(row) for row in reader.tuples(MEMBERS, project=project_id)]
     return IssueView(issue, timeline, comments, view.live_after, members, labels, milestones)
 
 
