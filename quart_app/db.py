@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool, PoolProxiedConnection
 
 from quart_app.models import RateLimitCounter
-from quart_app.reads import Reader
+from quart_app.reads import Reader, UnchangedDatabaseMemo
 
 WRITE_INTENT = "quart_app_write"  # execution option: this transaction will write
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -326,17 +326,21 @@ class InlineReads:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine  # its dialect compiles the statements; its pool holds the connection
         self._connection: PoolProxiedConnection | None = None
+        # What Reader.remembered keeps: data versions belong to one connection, and so does it.
+        self._memo = UnchangedDatabaseMemo()
 
     def run(
         self, function: Callable[Concatenate[Reader, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         if self._connection is None:
             self._connection = self.engine.raw_connection()
+            self._memo = UnchangedDatabaseMemo()
         driver_connection = self._connection.driver_connection
         assert driver_connection is not None
         driver_connection.execute("BEGIN")
         try:
-            return function(Reader(driver_connection, self.engine.dialect), *args, **kwargs)
+            reader = Reader(driver_connection, self.engine.dialect, self._memo)
+            return function(reader, *args, **kwargs)
         finally:
             driver_connection.execute("ROLLBACK")
 

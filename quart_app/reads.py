@@ -12,9 +12,9 @@ come back as dicts keyed by the statement's column labels, as ``Result.mappings(
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Dialect, Select
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -22,6 +22,7 @@ from sqlalchemy.types import TypeEngine
 
 Processor = Callable[[Any], Any]
 Row = dict[str, Any]
+T = TypeVar("T")
 # Called with the SQL of every statement a Reader sends (the tests count statements per request).
 statement_listeners: list[Callable[[str], None]] = []
 
@@ -151,12 +152,70 @@ def _converted(processor: Processor | None, value: Any) -> Any:
     return value if processor is None else processor(value)
 
 
+class UnchangedDatabaseMemo:
+    """Results of reads, kept for as long as the database has not changed.
+
+    For SQLite's inline reads (db.InlineReads): ``PRAGMA data_version`` changes whenever another
+    connection, in this process or another, commits; the reading connection itself never
+    writes. Read inside a transaction, it is the version of that transaction's snapshot (it
+    starts the snapshot when it is the first statement), so a result remembered under one
+    version is exactly what the same read would give in any snapshot with that version.
+    Any commit anywhere forgets everything: this pays where reads far outnumber writes.
+    """
+
+    MAX_ENTRIES = 1024  # plenty for the pick lists and counts of a busy minute
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.values: dict[Hashable, Any] = {}
+
+    def check(self, driver_connection: Any) -> None:
+        """Forget everything if the snapshot of the open transaction is of a newer version."""
+        (version,) = driver_connection.execute("PRAGMA data_version").fetchone()
+        if version != self.version:
+            self.values.clear()
+            self.version = version
+
+    def store(self, key: Hashable, value: Any) -> None:
+        if len(self.values) >= self.MAX_ENTRIES:
+            self.values.clear()
+        self.values[key] = value
+
+
 class Reader:
     """Runs ``Query``s on one driver connection, inside a transaction its owner opened."""
 
-    def __init__(self, driver_connection: Any, dialect: Dialect) -> None:
+    def __init__(
+        self, driver_connection: Any, dialect: Dialect, memo: UnchangedDatabaseMemo | None = None
+    ) -> None:
         self.driver_connection = driver_connection  # for what a Query cannot say
         self.dialect = dialect
+        self._memo = memo  # None: nothing is remembered (PostgreSQL, tests' own connections)
+        self._memo_checked = False
+
+    def remembered(self, key: Hashable, read: Callable[[], T]) -> T:
+        """``read()``, or what it gave earlier on the same version of the database.
+
+        ``key`` must name everything the result depends on, and the result must not be
+        changed by its users (tuples, not lists): it is shared with later requests.
+        """
+        memo = self._memo
+        if memo is None:
+            return read()
+        if not self._memo_checked:
+            memo.check(self.driver_connection)
+            self._memo_checked = True
+        if key in memo.values:
+            return memo.values[key]  # type: ignore[no-any-return]
+        value = read()
+        memo.store(key, value)
+        return value
+
+    def count(self, query: Query, /, **values: Any) -> int:
+        """The whole number ``query`` selects, remembered while the database is unchanged."""
+        plan = query.plan(self.dialect, values)
+        key = ("count", plan.sql, plan.parameters(values))
+        return self.remembered(key, lambda: int(self.scalar(query, **values)))
 
     @classmethod
     def over(cls, connection: Connection) -> Reader:

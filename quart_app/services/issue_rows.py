@@ -147,7 +147,7 @@ def issue_summaries(
 def _page_rows(
     reader: Reader, statements: PageStatements, request: PageRequest
 ) -> tuple[int, list[Row]]:
-    total = int(reader.scalar(statements.count))
+    total = reader.count(statements.count)  # remembered: on SQLite, until the next commit
     return total, reader.all(statements.page, limit=request.per_page, offset=request.offset)
 
 

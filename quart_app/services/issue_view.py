@@ -85,7 +85,7 @@ class IssueView:
     comments: dict[int, Comment]  # the timeline's, by id; deleted ones are missing
     live_after: int  # the latest event id in the project: where the live stream starts
     # The pick lists, for maintainers only (empty for everyone else).
-    members: list[Member] = field(default_factory=list)
+    members: Sequence[Member] = ()
     labels: list[Label] = field(default_factory=list)
     milestones: list[MilestoneProgress] = field(default_factory=list)
 
@@ -105,22 +105,31 @@ def issue_view(
         MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
         for row in reader.all(OPEN_MILESTONES, project=project_id)
     ]
-    members = [Member._make(row) for row in reader.tuples(MEMBERS, project=project_id)]
+    members = reader.remembered(("members", project_id), lambda: _members(reader, project_id))
     return IssueView(issue, timeline, comments, view.live_after, members, labels, milestones)
+
+
+def _members(reader: Reader, project_id: int) -> tuple[Member, ...]:
+    """The assignee pick list: every member, the same on every maintainer's view of the
+    project, so remembered (on SQLite) until the next commit."""
+    return tuple(Member._make(row) for row in reader.tuples(MEMBERS, project=project_id))
 
 
 def issue_timeline(
     reader: Reader, issue_id: int, request: PageRequest
 ) -> tuple[Page[IssueEvent], dict[int, Comment]]:
     """The issue's events, oldest first, with their actors, and the comments they refer to
-    (by id; deleted ones are missing): three statements whatever the page size."""
-    total = int(reader.scalar(EVENT_COUNT, issue_id=issue_id))
+    (by id; deleted ones are missing): three statements at most, whatever the page size."""
     window = {"issue_id": issue_id, "limit": request.per_page, "offset": request.offset}
     events = []
     for row in reader.all(EVENTS, **window):
         event = EVENT_COLUMNS.build(row)
         set_loaded(event, actor=ACTOR_COLUMNS.build_optional(row))
         events.append(event)
+    if request.offset == 0 and len(events) < request.per_page:
+        total = len(events)  # the whole timeline fits on its first page: most issues
+    else:
+        total = int(reader.scalar(EVENT_COUNT, issue_id=issue_id))
     comment_ids = [event.data.get("comment_id") for event in events if event.kind == COMMENTED]
     return Page(events, total, request), _comments(reader, comment_ids)
 

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 
 from quart_app.db import Database
 from quart_app.models import Project
@@ -86,3 +86,92 @@ async def test_reads_cannot_write(database: Database) -> None:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await database.run_read(try_to_write)
     assert await database.run_read(project_names) == ["Website"]
+
+
+PROJECT_COUNT = Query(select(func.count()).select_from(Project))
+
+
+class CountingReads:
+    """A remembered read of the project names that counts how often it really ran."""
+
+    def __init__(self) -> None:
+        self.runs = 0
+
+    def __call__(self, reader: Reader) -> tuple[str, ...]:
+        return reader.remembered("project names", lambda: self._read(reader))
+
+    def _read(self, reader: Reader) -> tuple[str, ...]:
+        self.runs += 1
+        return tuple(project_names(reader))
+
+
+@sqlite_only
+async def test_a_remembered_read_runs_again_only_after_a_commit(database: Database) -> None:
+    await add_project(database, "WEB", "Website")
+    names = CountingReads()
+    assert await database.run_read(names) == ("Website",)
+    assert await database.run_read(names) == ("Website",)
+    assert names.runs == 1
+
+    await add_project(database, "APP", "App")  # a commit through the app's own writes
+
+    assert await database.run_read(names) == ("App", "Website")
+    assert names.runs == 2
+
+
+@sqlite_only
+async def test_another_process_s_commit_is_seen(database: Database) -> None:
+    await add_project(database, "WEB", "Website")
+    assert await database.run_read(lambda reader: reader.count(PROJECT_COUNT)) == 1
+    path = database.engine.url.database
+    assert path is not None
+    with sqlite3.connect(path, isolation_level=None) as other_process:
+        other_process.execute(
+            "INSERT INTO projects (key, name, description, visibility, last_issue_number,"
+            " created_at, updated_at) SELECT 'APP', 'App', description, visibility, 0,"
+            " created_at, updated_at FROM projects"
+        )
+    assert await database.run_read(lambda reader: reader.count(PROJECT_COUNT)) == 2
+
+
+@sqlite_only
+async def test_a_result_is_remembered_under_its_own_snapshot(database: Database) -> None:
+    """A commit after the snapshot began, before the memo is checked: the result read from the
+    older snapshot must not be kept as the newer version's."""
+    await add_project(database, "WEB", "Website")
+    path = database.engine.url.database
+    assert path is not None
+
+    def commit_then_count(reader: Reader) -> int:
+        project_names(reader)  # the snapshot begins here
+        with sqlite3.connect(path, isolation_level=None) as other_process:
+            other_process.execute("DELETE FROM projects")
+        return reader.count(PROJECT_COUNT)
+
+    assert await database.run_read(commit_then_count) == 1  # the snapshot's count
+    assert await database.run_read(lambda reader: reader.count(PROJECT_COUNT)) == 0
+
+
+async def test_counts_differ_by_their_parameters(database: Database) -> None:
+    await add_project(database, "WEB", "Website")
+    await add_project(database, "APP", "App")
+    named = Query(select(func.count()).select_from(Project).where(Project.key == bindparam("key")))
+
+    def counts(reader: Reader) -> tuple[int, int, int]:
+        return (
+            reader.count(named, key="WEB"),
+            reader.count(named, key="NOPE"),
+            reader.count(PROJECT_COUNT),
+        )
+
+    assert await database.run_read(counts) == (1, 0, 2)
+    assert await database.run_read(counts) == (1, 0, 2)
+
+
+async def test_without_a_memo_every_read_runs(database: Database) -> None:
+    """PostgreSQL has no data version to check: nothing is remembered there."""
+    await add_project(database, "WEB", "Website")
+    names = CountingReads()
+    for _ in range(2):
+        assert await database.run_read(names) == ("Website",)
+    assert names.runs == (2 if ON_POSTGRES else 1)
