@@ -57,6 +57,15 @@ def test_the_assignee_options_escape_names_and_skip_the_assigned() -> None:
     )
 
 
+def test_the_assignee_options_follow_a_renamed_member() -> None:
+    """The escaped options are kept per member list: a new name is a new list."""
+    before = member_options((Member(1, "eve", "Eve"),), [])
+    after = member_options((Member(1, "eve", "Eve <Admin>"),), [])
+
+    assert str(before) == '<option value="eve">Eve (@eve)</option>'
+    assert str(after) == '<option value="eve">Eve &lt;Admin&gt; (@eve)</option>'
+
+
 @pytest.mark.parametrize(
     ("template", "context"),
     [("error.html", {"status": 404, "message": "No <such> page"}), ("docs.html", {})],
