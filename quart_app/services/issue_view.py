@@ -9,7 +9,7 @@ and read-only (see models/rows.py).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from sqlalchemy import bindparam, func, select
@@ -86,8 +86,16 @@ class IssueView:
     live_after: int  # the latest event id in the project: where the live stream starts
     # The pick lists, for maintainers only (empty for everyone else).
     members: Sequence[Member] = ()
-    labels: list[Label] = field(default_factory=list)
-    milestones: list[MilestoneProgress] = field(default_factory=list)
+    labels: Sequence[Label] = ()
+    milestones: Sequence[MilestoneProgress] = ()
+
+
+class PickLists(NamedTuple):
+    """What a maintainer can set on any issue of the project: the same on every one's page."""
+
+    members: tuple[Member, ...]
+    labels: tuple[Label, ...]
+    milestones: tuple[MilestoneProgress, ...]  # the open ones
 
 
 def issue_view(
@@ -96,23 +104,23 @@ def issue_view(
     issue = find_issue(reader, access, number)
     timeline, comments = issue_timeline(reader, issue.id, request)
     project_id = access.project.id
-    latest = reader.scalar(LATEST_EVENT, project=project_id)
-    view = IssueView(issue, timeline, comments, live_after=int(latest or 0))
+    latest = int(reader.scalar(LATEST_EVENT, project=project_id) or 0)
     if not access.has_role(Role.MAINTAINER):
-        return view
-    labels = [LABEL_COLUMNS.build(row) for row in reader.all(LABELS, project=project_id)]
-    milestones = [
-        MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
-        for row in reader.all(OPEN_MILESTONES, project=project_id)
-    ]
-    members = reader.remembered(("members", project_id), lambda: _members(reader, project_id))
-    return IssueView(issue, timeline, comments, view.live_after, members, labels, milestones)
+        return IssueView(issue, timeline, comments, live_after=latest)
+    # Remembered (on SQLite) until the next commit: read-only objects, shared between views.
+    lists = reader.remembered(("pick lists", project_id), lambda: _pick_lists(reader, project_id))
+    return IssueView(issue, timeline, comments, latest, *lists)
 
 
-def _members(reader: Reader, project_id: int) -> tuple[Member, ...]:
-    """The assignee pick list: every member, the same on every maintainer's view of the
-    project, so remembered (on SQLite) until the next commit."""
-    return tuple(Member._make(row) for row in reader.tuples(MEMBERS, project=project_id))
+def _pick_lists(reader: Reader, project_id: int) -> PickLists:
+    return PickLists(
+        members=tuple(Member._make(row) for row in reader.tuples(MEMBERS, project=project_id)),
+        labels=tuple(LABEL_COLUMNS.build(row) for row in reader.all(LABELS, project=project_id)),
+        milestones=tuple(
+            MilestoneProgress(MILESTONE_COLUMNS.build(row), 0, 0)
+            for row in reader.all(OPEN_MILESTONES, project=project_id)
+        ),
+    )
 
 
 def issue_timeline(

@@ -10,7 +10,12 @@ import re
 import pytest
 
 from quart_app.db import Database
+from quart_app.models import User
+from quart_app.services.accounts import update_profile
 from quart_app.services.issues import IssueChanges, update_issue
+from quart_app.services.labels import create_label
+from quart_app.services.members import remove_member
+from quart_app.services.milestones import update_milestone
 from quart_app.services.versions import ANY_VERSION
 from tests.factories import acting_as
 from tests.web.conftest import TrackerSite, add_hostile_project
@@ -324,6 +329,33 @@ async def test_the_pick_lists_offer_only_what_the_issue_lacks(site: TrackerSite)
     assert select_options(page, "milestone") == ["v1"]
     rita = await site.visitor("rita")  # a reporter: no pick lists at all
     assert 'id="assignee"' not in await rita.page(f"{ISSUE}/2")
+
+
+async def test_the_pick_lists_follow_changes_made_after_a_view(site: TrackerSite) -> None:
+    """The pick lists are remembered between views (on SQLite) until the next commit."""
+    max_ = await site.visitor("max")
+    page = await max_.page(f"{ISSUE}/1")
+    assert select_options(page, "assignee") == ["max", "olivia", "rita"]
+    assert select_options(page, "label") == ["bug", "docs"]
+    assert select_options(page, "milestone") == ["v1"]
+
+    database: Database = site.app.extensions["db"]
+    owner = acting_as(site.projects["PRIV"], site.users["olivia"])
+    async with database.write_sessions() as session, session.begin():
+        await remove_member(session, owner, username="rita")
+        max_user = await session.get(User, site.users["max"].id)
+        assert max_user is not None
+        await update_profile(session, max_user, display_name="Max <the maintainer>")
+        await create_label(session, owner, name="ui")
+        await update_milestone(
+            session, owner, site.milestone_ids["PRIV"], changes={"state": "closed"}
+        )
+
+    page = await max_.page(f"{ISSUE}/1")
+    assert select_options(page, "assignee") == ["max", "olivia"]
+    assert "Max &lt;the maintainer&gt; (@max)</option>" in page
+    assert select_options(page, "label") == ["bug", "docs", "ui"]
+    assert select_options(page, "milestone") == []
 
 
 @pytest.mark.parametrize(
