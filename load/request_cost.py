@@ -41,9 +41,9 @@ def main() -> int:
     from quart_app import create_app
 
     print(f"quart_app from {Path(sys.modules['quart_app'].__file__ or '').parent}")
-    app = create_app(
-        {"DATABASE_URL": benchlib.database_url("sqlite", args.data), "RATE_LIMITS_ENABLED": False}
-    )
+    # DEBUG off, as served: with it on, Quart's JSON provider indents responses.
+    overrides = {"DATABASE_URL": benchlib.database_url("sqlite", args.data), "DEBUG": False}
+    app = create_app({**overrides, "RATE_LIMITS_ENABLED": False})
     credentials = benchlib.read_credentials(args.data / "credentials-sqlite.json")
     asyncio.run(_measure(app, credentials, args.runs))
     return 0
