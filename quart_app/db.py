@@ -344,6 +344,10 @@ class InlineReads:
         finally:
             driver_connection.execute("ROLLBACK")
 
+    def forget_remembered(self) -> None:
+        """Read everything again from the next call on (tests count every statement)."""
+        self._memo = UnchangedDatabaseMemo()
+
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()  # back to the pool, which dispose() then closes

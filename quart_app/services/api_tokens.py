@@ -78,15 +78,15 @@ async def revoke_all_api_tokens(session: AsyncSession, user: User) -> None:
 
 TOKEN_COLUMNS = Columns(ApiToken, "token_")
 USER_COLUMNS = Columns(User, "user_")
-# Every API request runs this: built once, a Core statement (see db.run_read).
-LIVE_TOKEN = Query(
+# Every API request runs this: built once, a Core statement (see db.run_read). The expiry is
+# checked in Python, so that the row can be remembered until the next commit (Reader.remembered).
+TOKEN_BY_HASH = Query(
     select(*TOKEN_COLUMNS.select(), *USER_COLUMNS.select())
     .select_from(ApiToken)
     .join(User, User.id == ApiToken.user_id)
     .where(
         ApiToken.token_hash == bindparam("token_hash"),
         ApiToken.revoked_at.is_(None),
-        (ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > bindparam("now")),
         User.disabled_at.is_(None),
     )
 )
@@ -95,10 +95,19 @@ LIVE_TOKEN = Query(
 def find_bearer(reader: Reader, secret: str) -> Bearer | None:
     """The live token and its user: not revoked, not expired, user not disabled.
 
-    Synchronous Core: run it with ``db.run_read(find_bearer, secret)``.
+    Synchronous Core: run it with ``db.run_read(find_bearer, secret)``. Revoking a token or
+    disabling its user commits, which makes the next request read the row again.
     """
-    row = reader.first(LIVE_TOKEN, token_hash=token_hash(secret), now=utcnow())
-    return Bearer(TOKEN_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
+    hashed = token_hash(secret)
+    row = reader.remembered(
+        ("token", hashed), lambda: reader.first(TOKEN_BY_HASH, token_hash=hashed)
+    )
+    if row is None:
+        return None
+    expires_at = row["token_expires_at"]
+    if expires_at is not None and expires_at <= utcnow():
+        return None
+    return Bearer(TOKEN_COLUMNS.build(row), USER_COLUMNS.build(row))
 
 
 def needs_touch(token: ApiToken) -> bool:

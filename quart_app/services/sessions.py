@@ -47,17 +47,13 @@ async def start_session(
 
 SESSION_COLUMNS = Columns(UserSession, "session_")
 USER_COLUMNS = Columns(User, "user_")
-# Every signed-in page runs this: built once, a Core statement (see db.run_read).
-LIVE_SESSION = Query(
+# Every signed-in page runs this: built once, a Core statement (see db.run_read). The times are
+# checked in Python, so that the row can be remembered until the next commit (Reader.remembered).
+SESSION_BY_TOKEN = Query(
     select(*SESSION_COLUMNS.select(), *USER_COLUMNS.select())
     .select_from(UserSession)
     .join(User, User.id == UserSession.user_id)
-    .where(
-        UserSession.token_hash == bindparam("token_hash"),
-        UserSession.expires_at > bindparam("now"),
-        UserSession.last_seen_at > bindparam("idle_since"),
-        User.disabled_at.is_(None),
-    )
+    .where(UserSession.token_hash == bindparam("token_hash"), User.disabled_at.is_(None))
 )
 
 
@@ -66,14 +62,18 @@ def find_active_session(
 ) -> ActiveSession | None:
     """The live session for a cookie token: not expired (idle or absolute), user not disabled.
 
-    Synchronous Core: run it with ``db.run_read(find_active_session, ...)``.
+    Synchronous Core: run it with ``db.run_read(find_active_session, ...)``. Signing out,
+    revoking or disabling commits, which makes the next request read the row again.
     """
+    hashed = token_hash(token)
+    row = reader.remembered(
+        ("session", hashed), lambda: reader.first(SESSION_BY_TOKEN, token_hash=hashed)
+    )
     now = utcnow()
-    row = reader.first(
-        LIVE_SESSION, token_hash=token_hash(token), now=now,
-        idle_since=now - timedelta(seconds=idle_ttl_seconds),
-    )  # fmt: skip
-    return ActiveSession(SESSION_COLUMNS.build(row), USER_COLUMNS.build(row)) if row else None
+    idle_since = now - timedelta(seconds=idle_ttl_seconds)
+    if row is None or row["session_expires_at"] <= now or row["session_last_seen_at"] <= idle_since:
+        return None
+    return ActiveSession(SESSION_COLUMNS.build(row), USER_COLUMNS.build(row))
 
 
 def needs_touch(record: UserSession) -> bool:

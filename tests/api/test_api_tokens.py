@@ -110,6 +110,37 @@ async def test_an_expired_token_is_401(actions: AccountActions) -> None:
     assert later.status_code == 401
 
 
+async def test_a_token_used_just_before_is_401_once_expired(actions: AccountActions) -> None:
+    """A worker may remember the token's row between requests (Reader.remembered): the expiry
+    is still checked on every request."""
+    who = await actions.signed_in("ada")
+    expires_at = (utcnow() + timedelta(hours=1)).isoformat()
+    response = await who.client.post(
+        "/api/v1/tokens", json={"name": "short", "expires_at": expires_at}, headers=who.csrf
+    )
+    secret = (await response.get_json())["token"]
+    client = actions.new_client()
+    for _ in range(2):  # the second writes nothing (used a moment ago): its read is kept
+        assert (await client.get("/api/v1/account", headers=bearer(secret))).status_code == 200
+    with time_machine.travel(utcnow() + timedelta(hours=1, seconds=1), tick=False):
+        later = await client.get("/api/v1/account", headers=bearer(secret))
+    assert later.status_code == 401
+
+
+async def test_a_revoked_token_is_401_at_once(actions: AccountActions) -> None:
+    who = await actions.signed_in("ada")
+    created = await actions.create_token(who)
+    client = actions.new_client()
+    for _ in range(2):
+        assert (
+            await client.get("/api/v1/account", headers=bearer(created["token"]))
+        ).status_code == 200
+    revoked = await who.client.delete(f"/api/v1/tokens/{created['id']}", headers=who.csrf)
+    assert revoked.status_code == 204
+    response = await client.get("/api/v1/account", headers=bearer(created["token"]))
+    assert response.status_code == 401
+
+
 async def test_a_token_cannot_be_created_already_expired(actions: AccountActions) -> None:
     who = await actions.signed_in("ada")
     expires_at = (utcnow() - timedelta(minutes=1)).isoformat()

@@ -181,6 +181,19 @@ async def test_a_session_ends_after_the_idle_limit(app: Quart, actions: AccountA
     assert response.status_code == 401
 
 
+async def test_a_session_read_just_before_ends_at_the_idle_limit(
+    app: Quart, actions: AccountActions
+) -> None:
+    """A worker may remember the session's row between requests (Reader.remembered): the
+    limits are still checked on every request."""
+    who = await actions.signed_in("ada")
+    for _ in range(2):  # the second writes nothing (touched a moment ago): its read is kept
+        assert (await who.client.get("/api/v1/account")).status_code == 200
+    with later(app.config["SESSION_IDLE_TIMEOUT_SECONDS"] + 1):
+        response = await who.client.get("/api/v1/account")
+    assert response.status_code == 401
+
+
 async def test_activity_keeps_a_session_alive_past_the_idle_limit(
     app: Quart, actions: AccountActions
 ) -> None:
