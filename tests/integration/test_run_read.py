@@ -152,6 +152,26 @@ async def test_a_result_is_remembered_under_its_own_snapshot(database: Database)
     assert await database.run_read(lambda reader: reader.count(PROJECT_COUNT)) == 0
 
 
+@sqlite_only
+async def test_the_version_check_begins_the_snapshot(database: Database) -> None:
+    """When the memo's check is a function's first statement, it starts the snapshot: a commit
+    right after it is not seen by the function's later statements (nor remembered as theirs)."""
+    await add_project(database, "WEB", "Website")
+    path = database.engine.url.database
+    assert path is not None
+
+    def count_then_commit_then_read(reader: Reader) -> tuple[int, list[str]]:
+        counted = reader.count(PROJECT_COUNT)
+        with sqlite3.connect(path, isolation_level=None) as other_process:
+            other_process.execute("UPDATE projects SET name = 'Renamed'")
+        return counted, project_names(reader)
+
+    assert await database.run_read(lambda reader: reader.count(PROJECT_COUNT)) == 1
+    # Remembered now: the check is the function's only statement before the commit.
+    assert await database.run_read(count_then_commit_then_read) == (1, ["Website"])
+    assert await database.run_read(project_names) == ["Renamed"]
+
+
 async def test_counts_differ_by_their_parameters(database: Database) -> None:
     await add_project(database, "WEB", "Website")
     await add_project(database, "APP", "App")
