@@ -36,15 +36,21 @@ SENTENCES = {
 
 
 def initials(user: User | Member | None) -> str:
-    if user is None:
-        return "?"
-    words = (user.display_name or user.username).replace("_", " ").replace("-", " ").split()
+    return _initials(user.username, user.display_name) if user is not None else "?"
+
+
+def _initials(username: str, display_name: str) -> str:
+    words = (display_name or username).replace("_", " ").replace("-", " ").split()
     return "".join(word[0] for word in words[:2]).upper() or "?"
 
 
 def avatar_colour(user: User | Member | None) -> int:
     """The same colour for a person on every page (it decorates; the name is always there)."""
-    return zlib.crc32(user.username.encode()) % AVATAR_COLOURS if user is not None else 0
+    return _colour(user.username) if user is not None else 0
+
+
+def _colour(username: str) -> int:
+    return zlib.crc32(username.encode()) % AVATAR_COLOURS
 
 
 def person(user: User | Member | None) -> str:
@@ -90,12 +96,11 @@ def url_with(**changes: object) -> str:
 
 
 def init_app(app: Quart) -> None:
-    for function in (initials, avatar_colour, person, when, iso, describe):
+    for function in (initials, avatar_colour, avatar, person, when, iso, describe):
         app.add_template_filter(function)
     app.jinja_env.globals["close_reason_names"] = CLOSE_REASONS
     app.add_template_global(url_with)
     app.add_template_global(member_options)
-    app.add_template_global(avatar)
     app.add_template_global(csrf_field)
 
 
@@ -104,9 +109,24 @@ def init_app(app: Quart) -> None:
 
 
 def avatar(user: User | Member | None, size: str = "") -> Markup:
-    """A person's initials in their colour; decoration only (the name is always beside it)."""
-    classes = f"avatar avatar-{avatar_colour(user)}" + (f" avatar-{escape(size)}" if size else "")
-    return Markup(f'<span class="{classes}" aria-hidden="true">{escape(initials(user))}</span>')  # noqa: S704 - escaped
+    """A person's initials in their colour; decoration only (the name is always beside it).
+
+    A filter (``person|avatar``), not a global function: Jinja calls filters directly.
+    """
+    if user is None:
+        return _avatar_markup("", "", size)
+    return _avatar_markup(user.username, user.display_name, size)
+
+
+@functools.lru_cache(maxsize=1024)
+def _avatar_markup(username: str, display_name: str, size: str) -> Markup:
+    # A page shows the same few people again and again: each one's markup is built once.
+    if not username:  # a deleted account
+        colour, letters = 0, "?"
+    else:
+        colour, letters = _colour(username), _initials(username, display_name)
+    classes = f"avatar avatar-{colour}" + (f" avatar-{escape(size)}" if size else "")
+    return Markup(f'<span class="{classes}" aria-hidden="true">{escape(letters)}</span>')  # noqa: S704 - escaped
 
 
 def csrf_field() -> Markup:

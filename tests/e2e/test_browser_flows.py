@@ -61,6 +61,22 @@ def open_issue(page: Page, key: str, title: str, body: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 
 
+def delete_a_comment(page: Page, text: str, *, confirm: bool) -> None:
+    """Post a comment and delete it with its Delete button (the page's one delete form)."""
+    page.get_by_role("textbox", name="Comment").fill(text)
+    page.get_by_role("button", name="Comment", exact=True).click()
+    comment = page.locator(".timeline li.comment", has_text=text)
+    if confirm:  # the page asks first; saying no keeps the comment
+        page.once("dialog", lambda dialog: dialog.dismiss())
+        comment.get_by_role("button", name="Delete").click()
+        page.wait_for_timeout(300)  # time for a wrongly sent form to arrive
+        expect(comment).to_be_visible()
+        page.once("dialog", lambda dialog: dialog.accept())
+    comment.get_by_role("button", name="Delete").click()
+    expect(page.get_by_role("status").first).to_contain_text("The comment is deleted.")
+    expect(page.locator(".timeline")).not_to_contain_text(text)
+
+
 def test_a_newcomer_signs_up_and_works_an_issue_to_closed(
     context: BrowserContext, site: Site
 ) -> None:
@@ -100,6 +116,7 @@ def test_a_newcomer_signs_up_and_works_an_issue_to_closed(
     page.get_by_role("textbox", name="Comment").fill("Found it: the magnet is `upside down`.")
     page.get_by_role("button", name="Comment", exact=True).click()
     expect(page.locator(".timeline .markdown code")).to_have_text("upside down")
+    delete_a_comment(page, "A typo, to delete.", confirm=True)
     page.get_by_label("Close as").select_option("completed")
     page.get_by_role("button", name="Close issue").click()
     expect(page.locator("#issue-status")).to_contain_text("Closed")
@@ -188,6 +205,7 @@ def test_everything_works_with_javascript_off(chromium: Browser, site: Site) -> 
         page.get_by_role("textbox", name="Comment").fill("Ordered a new reel.")
         page.get_by_role("button", name="Comment", exact=True).click()
         expect(page.locator(".timeline")).to_contain_text("Ordered a new reel.")
+        delete_a_comment(page, "Posted twice.", confirm=False)  # no confirm() without JavaScript
         page.get_by_role("button", name="Close issue").click()
         expect(page.locator("#issue-status")).to_contain_text("Closed")
         screenshot(page, "10-no-javascript-issue")

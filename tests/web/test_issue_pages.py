@@ -172,11 +172,33 @@ async def test_previewing_a_comment_shows_it_and_posts_nothing(site: TrackerSite
 async def test_deleting_a_comment_redirects_with_a_flash(site: TrackerSite) -> None:
     rita = await site.visitor("rita")
     comment = site.comment_ids["PRIV"]["rita"]
-    response = await rita.post(f"{ISSUE}/1/comments/{comment}/delete")
+    page = await rita.page(f"{ISSUE}/1")
+    button = f'<button type="submit" form="delete-comment" name="comment_id" value="{comment}"'
+    assert button in page and 'id="delete-comment"' in page
+    response = await rita.post(f"{ISSUE}/1/comments/delete", comment_id=str(comment))
     assert response.headers["Location"] == f"{ISSUE}/1"
     page = await rita.follow(response)
     assert flashes(page) == ["The comment is deleted."]
     assert f'id="comment-{comment}"' not in page and "Me too" not in page
+    assert 'id="delete-comment"' not in page  # no comment of hers is left to delete
+
+
+@pytest.mark.parametrize(
+    "comment_id",
+    ["", "first", "\u0661", "9" * 40, "olivia's comment on #2"],
+    ids=["missing", "a word", "a non-ASCII digit", "too long", "another issue's"],
+)
+async def test_a_delete_naming_no_comment_of_the_issue_is_a_404_and_deletes_nothing(
+    site: TrackerSite, comment_id: str
+) -> None:
+    olivia = await site.visitor("olivia")
+    if comment_id == "olivia's comment on #2":
+        comment_id = str(site.comment_ids["PRIV"]["olivia"])
+    before = await site.rows()
+    response = await olivia.post(f"{ISSUE}/1/comments/delete", comment_id=comment_id)
+    assert response.status_code == 404
+    assert "#1 has no comment" in await response.get_data(as_text=True)
+    assert await site.rows() == before
 
 
 # --- Editing against a version; closing and reopening.

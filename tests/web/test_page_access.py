@@ -164,7 +164,7 @@ def every_form(site: TrackerSite, key: str) -> dict[str, dict[str, str]]:
         f"{project}/settings/milestones/{milestone}/delete": {},
         issue: {"title": "New issue", "body": "", "intent": "submit"},
         f"{issue}/2/comments": {"body": "A comment", "intent": "submit", "form": "comment"},
-        f"{issue}/2/comments/{site.comment_ids[key]['olivia']}/delete": {},
+        f"{issue}/2/comments/delete": {"comment_id": str(site.comment_ids[key]["olivia"])},
         f"{issue}/2/edit": {"title": "Edited", "body": "", "version": "1", "form": "edit"},
         f"{issue}/2/state": {"state": "closed", "close_reason": "completed", "version": "1"},
         f"{issue}/2/labels": {"label": "docs", "form": "triage"},
@@ -318,9 +318,11 @@ async def test_the_issue_page_shows_only_the_forms_the_caller_may_use(
         rf'action="/projects/PUB/issues/{number}/(?:labels|assignees)/\w+/remove"', page
     )
     assert bool(removals) == ("labels" in shown)
-    deletes = re.findall(rf'action="/projects/PUB/issues/{number}/comments/\d+/delete"', page)
+    action = f"/projects/PUB/issues/{number}/comments/delete"
+    delete_form = f'id="delete-comment" method="post" action="{action}"'
+    delete_buttons = re.findall(r'form="delete-comment" name="comment_id" value="\d+"', page)
     may_delete = caller in (MAINTAINER, OWNER) or (caller == REPORTER and number == 1)
-    assert bool(deletes) == may_delete
+    assert (delete_form in page, bool(delete_buttons)) == (may_delete, may_delete)
     sign_in_to_comment = (
         f'<a href="/sign-in?next=/projects/PUB/issues/{number}">Sign in</a> to comment.'
     )

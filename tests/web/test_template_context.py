@@ -93,6 +93,12 @@ async def test_nothing_a_template_can_call_is_async(app: Quart) -> None:
     assert asynchronous == []
 
 
+def test_an_avatar_follows_a_changed_name() -> None:  # its markup is built once, and kept
+    assert ">AL</span>" in str(avatar(Member(1, "ada", "Ada Lovelace")))
+    assert ">AK</span>" in str(avatar(Member(1, "ada", "Ada King")))
+    assert ">AD</span>" in str(avatar(Member(1, "ada-dev", "")))
+
+
 async def test_avatars_and_csrf_fields_are_built_escaped(app: Quart) -> None:
     someone = Member(7, "o-brien", "<b>O'Brien</b> Jr")
     assert str(avatar(someone, size="small")) == (
