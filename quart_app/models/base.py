@@ -40,6 +40,28 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        """On SQLite, the stored text (UTC, without an offset) becomes an aware datetime in one
+        parse: what SQLAlchemy's parse and ``process_result_value`` give, at a ninth of their
+        cost (``replace(tzinfo=...)`` alone took most of it, and a list reads hundreds).
+        SQLAlchemy's way (its parse, then ``process_result_value``) stays for anything else."""
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite":
+            return general
+
+        def utc_datetime(value: Any) -> datetime | None:
+            if isinstance(value, str):
+                try:
+                    parsed = datetime.fromisoformat(value + "+00:00")
+                except ValueError:
+                    parsed = None
+                if parsed is not None and parsed.tzinfo is not None:
+                    return parsed
+            # Not "YYYY-MM-DD HH:MM[:SS[.ffffff]]" (a date alone parses naive): the general way.
+            return general(value) if general is not None else value
+
+        return utc_datetime
+
 
 def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
     # Stored as the lowercase value in a VARCHAR with a CHECK constraint: portable and readable.
