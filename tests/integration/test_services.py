@@ -6,15 +6,16 @@ import asyncio
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from quart_app.db import Database
 from quart_app.models import Issue, IssueEvent, Project, Role, User
 from quart_app.security.passwords import verify_password
+from quart_app.services.access import load_project
 from quart_app.services.accounts import AccountExistsError, create_user
 from quart_app.services.comments import add_comment
-from quart_app.services.errors import ForbiddenError
+from quart_app.services.errors import ForbiddenError, NotFoundError
 from quart_app.services.issues import allocate_issue_number
 from quart_app.services.projects import create_project
 from tests.factories import acting_as, add_member, open_issue
@@ -158,3 +159,26 @@ async def test_unverified_users_cannot_join_projects(session: AsyncSession) -> N
     )
     with pytest.raises(ForbiddenError):
         await add_member(session, project, unverified, Role.REPORTER)
+
+
+async def test_load_project_attaches_the_project_as_if_the_orm_had_loaded_it(
+    database: Database,
+) -> None:
+    async with database.write_sessions() as session:
+        owner, outsider = await make_user(session), await make_user(session, "eve")
+        project = await make_project(session, owner)
+        await session.commit()
+        project_id = project.id
+    async with database.write_sessions() as session:
+        access = await load_project(session, " web ", await session.get(User, owner.id))
+        assert access.role == Role.OWNER and access.project.id == project_id
+        assert access.project in session and not inspect(access.project).expired_attributes
+        access.project.name = "Renamed"  # a write through it is flushed like any loaded object
+        await session.commit()
+    async with database.write_sessions() as session:
+        assert (await session.get(Project, project_id)).name == "Renamed"  # type: ignore[union-attr]
+        already = await session.get(Project, project_id)
+        again = await load_project(session, "WEB", await session.get(User, owner.id))
+        assert again.project is already  # the session's own object, as a query would give
+        with pytest.raises(NotFoundError):
+            await load_project(session, "WEB", await session.get(User, outsider.id))
