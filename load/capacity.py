@@ -141,6 +141,16 @@ def duplicate_issue_numbers(url: str) -> int:
     return int(output.strip())
 
 
+def vacuum(url: str) -> None:
+    """Clear the dead row versions the last repetition's writes left (PostgreSQL).
+
+    Each create updates its project's row (the next number), thousands a run. A server with
+    autovacuum off (as this project's machines run PostgreSQL) keeps every dead version, and
+    one run stalled for seconds on that row (docs/performance.md); production vacuums.
+    """
+    subprocess.run(["psql", url, "-qc", "VACUUM (ANALYZE)"], capture_output=True, check=True)
+
+
 def run_database(kind: str, args: argparse.Namespace, data: Path, folder: Path) -> list[dict]:
     """Every run on one database; ``data`` holds the dataset, ``folder`` the logs."""
     url = benchlib.database_url(kind, data)
@@ -159,6 +169,8 @@ def run_database(kind: str, args: argparse.Namespace, data: Path, folder: Path) 
             result = measure(ceiling, _requests('"/"'), args, folder)
             runs.append({"database": kind, "target": "ceiling", "rep": repetition, **result})
             print(f"{kind} rep {repetition} ceiling: {result['rps']:.0f} rps", flush=True)
+        if kind == "postgresql":
+            vacuum(url)
         server = benchlib.app_server(url, workers=args.workers, log_path=folder / f"{kind}.log")
         with server:
             user, _ = member_and_project(credentials)
