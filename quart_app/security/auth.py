@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from quart import Quart, Response, current_app, g, request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +12,7 @@ from werkzeug.sansio.response import Response as BaseResponse
 from quart_app.db import SAFE_METHODS, get_session, lookup_session, run_read, write_session
 from quart_app.errors import APIError
 from quart_app.models import TokenScope, User
+from quart_app.models.base import utcnow
 from quart_app.security.rate_limits import limit_account
 from quart_app.services import accounts, api_tokens, sessions
 
@@ -71,7 +73,7 @@ async def _bearer_auth(header: str) -> Auth:
     bearer = await run_read(api_tokens.find_bearer, secret.strip())
     if bearer is None:
         raise APIError(401, "INVALID_TOKEN", "This token is unknown, revoked or expired.")
-    if api_tokens.needs_touch(bearer.token):
+    if api_tokens.needs_touch(bearer.token) and _recent_touches("api token").claim(bearer.token.id):
         async with write_session() as session:
             await api_tokens.touch_api_token(session, bearer.token.id)
     return Auth(user=bearer.user, token_scope=bearer.token.scope)
@@ -83,7 +85,7 @@ async def _cookie_auth(token: str) -> Auth:
     if active is None:
         g.clear_auth_cookie = True  # expired or revoked: stop the browser sending it
         return ANONYMOUS
-    if sessions.needs_touch(active.record):
+    if sessions.needs_touch(active.record) and _recent_touches("session").claim(active.record.id):
         async with write_session() as session:
             await sessions.touch_session(session, active.record.id)
     return Auth(user=active.user, session_id=active.record.id, session_token=token)
@@ -164,6 +166,41 @@ def require_api_user(*, admin: bool = False) -> User:
     return auth.user
 
 
+class RecentTouches:
+    """The rows (sessions or tokens) this worker has touched within their touch interval.
+
+    A row needs a touch (its last use written) once a minute. Every request that reads the row
+    before the touch commits sees it stale, and 32 concurrent requests of one client sent 32
+    touches at once, each a write transaction and, on SQLite, a commit that empties every
+    worker's remembered reads. A claim lets the first of them touch; the rest go on.
+    """
+
+    MAX_ROWS = 10_000  # then start afresh: a missed claim only costs one more touch
+
+    def __init__(self, interval: timedelta) -> None:
+        self.interval = interval
+        self.claimed_until: dict[int, datetime] = {}
+
+    def claim(self, row_id: int) -> bool:
+        now = utcnow()
+        until = self.claimed_until.get(row_id)
+        if until is not None and now < until:
+            return False
+        if len(self.claimed_until) >= self.MAX_ROWS:
+            self.claimed_until.clear()
+        self.claimed_until[row_id] = now + self.interval
+        return True
+
+
+def _recent_touches(kind: str) -> RecentTouches:
+    touches: RecentTouches = current_app.extensions["recent touches"][kind]
+    return touches
+
+
 def init_app(app: Quart) -> None:
+    app.extensions["recent touches"] = {
+        "session": RecentTouches(sessions.TOUCH_INTERVAL),
+        "api token": RecentTouches(api_tokens.TOUCH_INTERVAL),
+    }
     app.before_request(load_auth)
     app.after_request(forget_stale_cookie)

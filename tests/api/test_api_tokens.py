@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import text
 from quart_app.db import Database
 from quart_app.models import utcnow
 from tests.api.helpers import AccountActions, bearer, error_code
+from tests.api.test_query_counts import recorded_statements
 
 pytestmark = pytest.mark.integration
 
@@ -211,3 +213,37 @@ async def test_a_non_bearer_authorization_header_is_401(actions: AccountActions)
     )
     assert response.status_code == 401
     assert await error_code(response) == "INVALID_AUTHORIZATION"
+
+
+async def test_concurrent_requests_record_a_token_use_once(
+    actions: AccountActions, database: Database
+) -> None:
+    """Every request that reads the token before the first touch commits sees it unused: one
+    of them writes its use, not each (32 writes at once under load, on the hot path). The
+    requests interleave on PostgreSQL's driver; on SQLite each touch commits before the next
+    request reads, so there this holds with or without the claim."""
+    who = await actions.signed_in("ada")
+    secret = (await actions.create_token(who))["token"]
+    client = actions.new_client()
+    with recorded_statements(database) as statements:
+        responses = await asyncio.gather(
+            *(client.get("/api/v1/account", headers=bearer(secret)) for _ in range(8))
+        )
+    assert [response.status_code for response in responses] == [200] * 8
+    assert len([sql for sql in statements if sql.startswith("UPDATE api_tokens")]) == 1
+    a_minute_later = time_machine.travel(utcnow() + timedelta(minutes=1, seconds=1), tick=False)
+    with a_minute_later, recorded_statements(database) as statements:
+        assert (await client.get("/api/v1/account", headers=bearer(secret))).status_code == 200
+    assert len([sql for sql in statements if sql.startswith("UPDATE api_tokens")]) == 1
+
+
+async def test_concurrent_page_views_record_a_sessions_use_once(
+    actions: AccountActions, database: Database
+) -> None:
+    who = await actions.signed_in("ada")
+    for minutes in (2, 4):  # a session is touched when its last use is a minute old or more
+        later = time_machine.travel(utcnow() + timedelta(minutes=minutes), tick=False)
+        with later, recorded_statements(database) as statements:
+            responses = await asyncio.gather(*(who.client.get("/api/v1/account") for _ in range(8)))
+        assert [response.status_code for response in responses] == [200] * 8
+        assert len([sql for sql in statements if sql.startswith("UPDATE user_sessions")]) == 1
