@@ -170,9 +170,10 @@ class RecentTouches:
     """The rows (sessions or tokens) this worker has touched within their touch interval.
 
     A row needs a touch (its last use written) once a minute. Every request that reads the row
-    before the touch commits sees it stale, and 32 concurrent requests of one client sent 32
-    touches at once, each a write transaction and, on SQLite, a commit that empties every
-    worker's remembered reads. A claim lets the first of them touch; the rest go on.
+    before the touch commits sees it stale: 8 concurrent requests of one client sent 8 touches
+    (PostgreSQL, tests/api/test_api_tokens.py), each a write transaction and, on SQLite, a
+    commit that empties every worker's remembered reads. A claim lets the first of them touch;
+    the rest go on.
     """
 
     MAX_ROWS = 10_000  # then start afresh: a missed claim only costs one more touch
