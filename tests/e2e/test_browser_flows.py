@@ -95,6 +95,8 @@ def test_a_newcomer_signs_up_and_works_an_issue_to_closed(
     expect(page.get_by_role("status").first).to_contain_text("Label bug created")
 
     page.get_by_role("link", name="Issues").click()
+    expect(page.get_by_role("button", name="Filter")).to_be_visible()  # the issue list, and
+    page.wait_for_load_state()  # its script, which binds the shortcuts (a key sent earlier is lost)
     page.keyboard.press("c")  # the keyboard shortcut for a new issue
     expect(page.get_by_role("heading", level=1)).to_have_text("New issue")
     page.get_by_label("Title").fill("Compass points south")
