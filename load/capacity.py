@@ -145,8 +145,8 @@ def vacuum(url: str) -> None:
     """Clear the dead row versions the last repetition's writes left (PostgreSQL).
 
     Each create updates its project's row (the next number), thousands a run. A server with
-    autovacuum off (as this project's machines run PostgreSQL) keeps every dead version, and
-    one run stalled for seconds on that row (docs/performance.md); production vacuums.
+    autovacuum off (as this project's machines run PostgreSQL) keeps every dead version, where
+    production would vacuum. (It does not prevent the create stall in docs/performance.md.)
     """
     subprocess.run(["psql", url, "-qc", "VACUUM (ANALYZE)"], capture_output=True, check=True)
 

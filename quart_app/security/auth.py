@@ -11,8 +11,7 @@ from werkzeug.sansio.response import Response as BaseResponse
 
 from quart_app.db import SAFE_METHODS, get_session, lookup_session, run_read, write_session
 from quart_app.errors import APIError
-from quart_app.models import TokenScope, User
-from quart_app.models.base import utcnow
+from quart_app.models import TokenScope, User, utcnow
 from quart_app.security.rate_limits import limit_account
 from quart_app.services import accounts, api_tokens, sessions
 

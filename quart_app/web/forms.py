@@ -111,6 +111,11 @@ def version_from(form: Mapping[str, str]) -> IfMatch:
     return NOT_GIVEN
 
 
+def whole_number(value: str) -> int | None:
+    """A row id or count typed into a form or URL: ASCII digits that fit a BIGINT, else None."""
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+
 def page_number() -> int:
-    page = request.args.get("page", "1")
-    return int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10**6 else 1
+    page = whole_number(request.args.get("page", "1"))
+    return page if page is not None and 0 < page < 10**6 else 1

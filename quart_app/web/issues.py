@@ -30,6 +30,7 @@ from quart_app.web.forms import (
     project_for_form,
     project_for_page,
     version_from,
+    whole_number,
 )
 
 blueprint = Blueprint("web_issues", __name__, url_prefix="/projects/<string:key>/issues")
@@ -153,11 +154,12 @@ async def delete_comment(key: str, number: int) -> PageResult:
     form = await request.form
 
     async def delete(access: ProjectAccess) -> None:
-        comment_id = form.get("comment_id", "")
-        if not (comment_id.isascii() and comment_id.isdigit() and len(comment_id) <= 18):
-            raise NotFoundError(f"#{number} has no comment {comment_id[:40]!r}.")
+        typed = form.get("comment_id", "")
+        comment_id = whole_number(typed)
+        if comment_id is None:
+            raise NotFoundError(f"#{number} has no comment {typed[:40]!r}.")
         await comments.delete_comment(
-            get_session(), access, number, int(comment_id), if_match=ANY_VERSION
+            get_session(), access, number, comment_id, if_match=ANY_VERSION
         )
 
     return await apply(key, number, delete, "The comment is deleted.")

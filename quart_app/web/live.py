@@ -19,6 +19,7 @@ from quart_app.security.auth import current_user
 from quart_app.security.rate_limits import rate_limit
 from quart_app.services import events
 from quart_app.services.access import load_project
+from quart_app.web.forms import whole_number
 
 blueprint = Blueprint("web_live", __name__)
 STREAM_SECONDS = 55.0  # then the browser reconnects: bounded work per connection, fresh access
@@ -30,7 +31,8 @@ LOOKBACK_IDS = 200  # how far behind the newest event a late-committing one is s
 def resume_after() -> int:
     """The last event the page has seen: Last-Event-ID on a reconnect, else ``?after=``."""
     value = request.headers.get("Last-Event-ID") or request.args.get("after", "")
-    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else -1
+    after = whole_number(value)
+    return after if after is not None else -1
 
 
 @blueprint.get("/projects/<string:key>/live")
